@@ -1,0 +1,46 @@
+# The README's two commands: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.steerable-installed
+
+.PHONY: test test-slow demo bench bench-escnn lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow" -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow -q
+
+demo: $(STAMP)
+	$(PY) -m steerable demo
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_group.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check steerable tests benchmarks
+
+# escnn 1.0.11 as a benchmark peer, in its own virtual environment (never a dependency).
+# Its py3nj dependency builds from source and needs a Fortran compiler:
+#   apt-get update && apt-get install -y gfortran
+bench-escnn: $(STAMP)
+	@command -v gfortran >/dev/null 2>&1 || { \
+	  echo "bench-escnn: escnn's dependency py3nj compiles Fortran code, and no Fortran compiler was found."; \
+	  echo "bench-escnn: install one first (as root): apt-get update && apt-get install -y gfortran"; \
+	  exit 1; }
+	test -x .venv-escnn/bin/python || $(PYTHON) -m venv .venv-escnn
+	.venv-escnn/bin/python -m pip install --quiet torch==2.13.0
+	.venv-escnn/bin/python -m pip install --quiet escnn==1.0.11
+	.venv-escnn/bin/python -c "import escnn, escnn.group; print('escnn 1.0.11 ready in .venv-escnn')"
+	$(PY) benchmarks/bench_group.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -7,6 +7,7 @@ from .constructions import (
     induced_representation,
     quotient_representation,
     regular_representation,
+    representation_from_matrices,
 )
 from .cyclic import CyclicGroup
 from .dihedral import DihedralGroup
@@ -76,6 +77,7 @@ __all__ = [
     "regular_representation",
     "quotient_representation",
     "induced_representation",
+    "representation_from_matrices",
     "trivial_group",
     "cyclic_group",
     "dihedral_group",

@@ -110,7 +110,7 @@ class GroupData:
 
 
 def match_elements(data: GroupData, signs, quats, tol: float = MATCH_TOL) -> np.ndarray:
-    """Indices of the elements ``(signs[i], quats[i])`` (``(N,)``, ``(N, 4)`` unit), -1 if absent."""
+    """Indices of the elements ``(signs[i], quats[i])`` (``(N,)``, ``(N, 4)``), -1 if absent."""
     quats = np.asarray(quats, dtype=np.float64).reshape(-1, 4)
     signs = np.asarray(signs, dtype=np.int64).reshape(-1)
     dots = np.abs(quats @ data.quats.T)  # (N, n)
@@ -162,7 +162,9 @@ def group_data(kind: str) -> GroupData:
     generators = tuple(
         int(i) for i in match_elements(provisional, [j for j, _ in gens], [q for _, q in gens])
     )
-    return GroupData(kind, _frozen(quats), _frozen(signs), _frozen(table), _frozen(inverse), generators)
+    return GroupData(
+        kind, _frozen(quats), _frozen(signs), _frozen(table), _frozen(inverse), generators
+    )
 
 
 def _conjugacy_classes(data: GroupData) -> list[np.ndarray]:
@@ -228,7 +230,9 @@ def _isotypic_components(data: GroupData, classes, rho: np.ndarray):
         else:
             m, s = -fs // 2, 4
         if m * m * s != norm2:
-            raise ArithmeticError("isotypic decomposition failed: eigenvalues of class sums collided")
+            raise ArithmeticError(
+                "isotypic decomposition failed: eigenvalues of class sums collided"
+            )
         yield chi, m, s
 
 
@@ -303,51 +307,7 @@ class IndexRestrict:
     def __call__(self, g):
         value = self.table[g]
         if value is None:
-            raise ValueError(f"element {g} of {self.group_name} is not in the subgroup {self.sub_name}")
+            raise ValueError(
+                f"element {g} of {self.group_name} is not in the subgroup {self.sub_name}"
+            )
         return value
-
-
-def clebsch_gordan_decomposition(kind: str, m: tuple, n: tuple):
-    """``(ids, C)`` with psi_m(g) kron psi_n(g) = C (+psi_ids(g)) C^T, C orthogonal.
-
-    Finite-group fast path of :mod:`.clebsch_gordan`, built only from matrix products (no
-    SVD: small LAPACK calls are slow under a contended multi-threaded BLAS). Irreps come in
-    canonical order, copies of one irrep consecutively. For irrep psi of dimension d the
-    operators E^{a1} = (d / |G|) sum_g psi(g)_{a1} rho(g) map the first basis vector of each
-    copy to its a-th one; a copy is X = [E^{a1} v]_a for v the canonical first column of the
-    (remaining) projector E^{11} (for types C and H this picks one of the copies
-    X_k (alpha I + beta J), still an orthonormal intertwiner); the copy's span is then removed
-    from E^{11} (both commute with rho) before choosing the next copy.
-    """
-    data = group_data(kind)
-    irreps = irrep_data(kind)
-    size = irreps.specs[m].dim * irreps.specs[n].dim
-    order = data.order
-    a, b = irreps.tables[m], irreps.tables[n]
-    rho = np.einsum("gij,gkl->gikjl", a, b).reshape(order, size, size)
-    chi = np.trace(rho, axis1=1, axis2=2)
-    ids, columns = [], []
-    for j in irreps.ids:
-        spec = irreps.specs[j]
-        psi = irreps.tables[j]
-        s = spec.sum_of_squares_constituents
-        mult = float(chi @ np.trace(psi, axis1=1, axis2=2)) / (order * s)
-        if abs(mult - round(mult)) > 1e-6:
-            raise ArithmeticError(f"{kind}: non-integral multiplicity of {j} in {m} x {n}")
-        mult = int(round(mult))
-        if mult == 0:
-            continue
-        lift = (spec.dim / order) * np.einsum("ga,gij->aij", psi[:, :, 0], rho)  # E^{a1}
-        residual = lift[0]
-        for _ in range(mult):
-            v = canonical_basis(residual, 1)[:, 0]
-            x = np.einsum("aij,j->ia", lift, v)  # (size, d)
-            residual = residual - x @ (x.T @ residual)
-            ids.append(j)
-            columns.append(x)
-        if np.abs(residual).max() > 1e-6:
-            raise ArithmeticError(f"{kind}: Clebsch-Gordan decomposition of {m} x {n} failed")
-    q = np.concatenate(columns, axis=1)
-    if q.shape != (size, size) or not np.allclose(q.T @ q, np.eye(size), atol=1e-7):
-        raise ArithmeticError(f"{kind}: Clebsch-Gordan decomposition of {m} x {n} failed")
-    return ids, 1.5 * q - 0.5 * q @ (q.T @ q)  # one Newton-Schulz step: orthogonal to rounding

@@ -17,9 +17,7 @@ def _rest(id):
 
 def o3_subgroup(id, maximum_frequency: int):
     """``(H, include, restrict)``; H is None for O(3) itself."""
-    from .cyclic import CyclicGroup
     from .o2 import O2
-    from .product import DirectProductGroup
 
     if id == "fulltetra":
         from .polyhedral import FullTetrahedral
@@ -37,7 +35,7 @@ def o3_subgroup(id, maximum_frequency: int):
         if base == "so3":
             return None, _Identity(), _Identity()
         sub, inc, res = so3_subgroup(rest, maximum_frequency)
-        return DirectProductGroup(sub, CyclicGroup(2)), _WithInversion(inc), _WithInversionRestrict(res)
+        return _with_inversion(sub), _WithInversion(inc), _WithInversionRestrict(res)
     if isinstance(id, tuple) and len(id) >= 3 and id[0] == "cone":
         base, adj = split_adjoint(id[1:], "O(3)")
         if not (isinstance(base, tuple) and len(base) == 2):
@@ -58,11 +56,37 @@ def o3_subgroup(id, maximum_frequency: int):
     )
 
 
+def _with_inversion(sub):
+    """H x {identity, inversion}, named like the factory that builds the same group."""
+    from . import factories
+    from .cyclic import CyclicGroup
+    from .dihedral import DihedralGroup
+    from .o2 import O2
+    from .polyhedral import Icosahedral, Octahedral, Tetrahedral
+    from .product import DirectProductGroup
+    from .so2 import SO2
+
+    if isinstance(sub, Icosahedral):
+        return factories.full_ico_group()
+    if isinstance(sub, Octahedral):
+        return factories.full_octa_group()
+    if isinstance(sub, Tetrahedral):
+        return factories.pyrito_group()
+    if isinstance(sub, SO2):
+        return factories.cylinder_group(sub._maximum_frequency)
+    if isinstance(sub, O2):
+        return factories.full_cylinder_group(sub._maximum_frequency)
+    if isinstance(sub, CyclicGroup):
+        return factories.cylinder_discrete_group(sub.N)
+    if isinstance(sub, DihedralGroup):
+        return factories.full_cylinder_discrete_group(sub.N)
+    return DirectProductGroup(sub, CyclicGroup(2))
+
+
 def o3_coset_representatives(id):
     if isinstance(id, tuple) and len(id) == 2 and id[1] == "so3":
         return [(0, IDENTITY_Q), (1, IDENTITY_Q)] if id[0] is False else [(0, IDENTITY_Q)]
     return None
-
 
 
 class _Identity:

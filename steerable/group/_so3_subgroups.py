@@ -50,7 +50,9 @@ def so3_subgroup(id, maximum_frequency: int):
     elif base in ("ico", "octa", "tetra"):
         from . import polyhedral
 
-        sub = {"ico": polyhedral.Icosahedral, "octa": polyhedral.Octahedral, "tetra": polyhedral.Tetrahedral}[base]()
+        sub = {"ico": polyhedral.Icosahedral, "octa": polyhedral.Octahedral, "tetra": polyhedral.Tetrahedral}[
+            base
+        ]()
         include, restrict = _PolyInclude(sub), _PolyRestrict(sub)
     elif isinstance(base, tuple) and len(base) == 2:
         kind, N = base
@@ -175,4 +177,3 @@ class _ConjugatedRestrict:
 
     def __call__(self, q):
         return self.restrict(q_compose(q_compose(q_invert(self.adj), q), self.adj))
-

@@ -18,6 +18,7 @@ __all__ = [
     "spectral_regular_representation",
     "spectral_quotient_representation",
     "coset_representatives",
+    "representation_from_matrices",
 ]
 
 _PERMUTATION_NONLINEARITIES = ("pointwise", "norm", "gated", "concatenated")
@@ -32,17 +33,27 @@ def _require_finite(group, what: str):
 
 
 @lru_cache(maxsize=None)
+def _cayley_table(group) -> np.ndarray:
+    """``table[i, j]`` = index of elements[i] @ elements[j] (finite groups)."""
+    elems = list(group._element_internals())
+    index = {x: i for i, x in enumerate(elems)}
+    table = np.array([[index[group._compose(g, h)] for h in elems] for g in elems], dtype=np.int64)
+    table.setflags(write=False)
+    return table
+
+
+@lru_cache(maxsize=None)
 def _regular(group) -> Representation:
     _require_finite(group, "regular representation")
     elems = list(group._element_internals())
     index = {x: i for i, x in enumerate(elems)}
+    table = _cayley_table(group)
     n = len(elems)
 
     def matrices(internals):
+        rows = table[[index[g] for g in internals]]  # (N, n): where each h is sent
         out = np.zeros((len(internals), n, n))
-        for k, g in enumerate(internals):
-            for j, h in enumerate(elems):
-                out[k, index[group._compose(g, h)], j] = 1.0
+        out[np.arange(len(internals))[:, None], rows, np.arange(n)[None, :]] = 1.0
         return out
 
     ids, q = decompose_matrices(group, matrices, n)
@@ -114,7 +125,9 @@ def _induced(group, key, repr: Representation) -> Representation:
     ids, q = decompose_matrices(group, matrices, k * d)
     supported = _PERMUTATION_NONLINEARITIES if repr.is_trivial() and d == 1 else ("norm", "gated")
     name = f"induced[{key}]({repr.name})"
-    return Representation(group, name, ids, q, supported, quotient_subgroup_id=key if repr.is_trivial() else None)
+    return Representation(
+        group, name, ids, q, supported, quotient_subgroup_id=key if repr.is_trivial() else None
+    )
 
 
 def induced_representation(group, id, repr: Representation) -> Representation:
@@ -130,7 +143,11 @@ def quotient_representation(group, id) -> Representation:
     sub, _, _ = subgroup_data(group, key)
     ind = _induced(group, key, sub.trivial_representation)
     return Representation(
-        group, f"quotient[{key}]", ind.irreps, ind.change_of_basis, _PERMUTATION_NONLINEARITIES,
+        group,
+        f"quotient[{key}]",
+        ind.irreps,
+        ind.change_of_basis,
+        _PERMUTATION_NONLINEARITIES,
         quotient_subgroup_id=key,
     )
 
@@ -176,6 +193,68 @@ def spectral_quotient_representation(group, id, *irreps, name: str | None = None
     size = sum(group._irrep_spec(i).dim for i in expanded)
     name = name or f"spectral_quotient[{subgroup_key(id)}]"
     return Representation(
-        group, name, expanded, np.eye(size), ("norm", "gated"),
-        spectral_irreps=tuple(ids), quotient_subgroup_id=subgroup_key(id),
+        group,
+        name,
+        expanded,
+        np.eye(size),
+        ("norm", "gated"),
+        spectral_irreps=tuple(ids),
+        quotient_subgroup_id=subgroup_key(id),
     )
+
+
+def representation_from_matrices(group, matrices, name: str = "user", supported_nonlinearities=()):
+    """Decompose a user-given orthogonal representation into the group's irreps.
+
+    Args:
+        group: the group.
+        matrices: a callable ``GroupElement -> (n, n) array``, or (finite groups) a dict from
+            every element to its matrix.
+        name: the name of the resulting representation.
+
+    Returns:
+        A :class:`Representation` whose ``rho(g)`` equals the given matrices.
+
+    Raises:
+        ValueError: if the matrices are not an orthogonal representation of ``group`` (for a
+        finite group the homomorphism property is checked on all pairs of generators and
+        elements), or a dict misses elements.
+    """
+    from .element import GroupElement
+
+    if isinstance(matrices, dict):
+        if group.continuous:
+            raise ValueError(f"{group.name} is infinite: pass a callable, not a dict of matrices")
+        table = {g: np.asarray(m, dtype=np.float64) for g, m in matrices.items()}
+        missing = [g for g in group.elements if g not in table]
+        if missing:
+            raise ValueError(f"the dict of matrices misses {len(missing)} elements, e.g. {missing[0]}")
+
+        def evaluate(g):
+            return table[g]
+    elif callable(matrices):
+        evaluate = matrices
+    else:
+        raise TypeError("matrices must be a callable GroupElement -> array or a dict")
+
+    probe = np.asarray(evaluate(group.identity), dtype=np.float64)
+    if probe.ndim != 2 or probe.shape[0] != probe.shape[1]:
+        raise ValueError(f"expected square matrices, got shape {probe.shape}")
+    n = probe.shape[0]
+
+    def batch(internals):
+        return np.stack([np.asarray(evaluate(GroupElement(group, x)), dtype=np.float64) for x in internals])
+
+    if not group.continuous:
+        elements = group._element_internals()
+        mats = dict(zip(elements, batch(elements)))
+        for s in group._generator_internals():
+            for x in elements:
+                if not np.allclose(mats[s] @ mats[x], mats[group._compose(s, x)], atol=1e-8):
+                    raise ValueError("the matrices are not a representation: rho(s) rho(g) != rho(sg)")
+    ids, q = decompose_matrices(group, batch, n)
+    rep = Representation(group, name, ids, q, supported_nonlinearities)
+    for x in group._testing_internals():
+        if not np.allclose(rep.matrices_internal([x])[0], batch([x])[0], atol=1e-8):
+            raise ValueError("the matrices are not a representation of this group")
+    return rep

@@ -115,8 +115,10 @@ class DihedralGroup(Group):
             raise ValueError(f"{self.name} irrep ids are pairs (j, k), got {id!r}")
         j, k = as_int(id[0], "j"), as_int(id[1], "k")
         half = self.N / 2
-        valid = (j, k) in ((0, 0), (1, 0)) or (j == 1 and 0 < k < half) or (
-            self.N % 2 == 0 and k == self.N // 2 and j in (0, 1)
+        valid = (
+            (j, k) in ((0, 0), (1, 0))
+            or (j == 1 and 0 < k < half)
+            or (self.N % 2 == 0 and k == self.N // 2 and j in (0, 1))
         )
         if not valid:
             raise ValueError(
@@ -156,9 +158,7 @@ class DihedralGroup(Group):
         from .representation import Representation
 
         def mats(xs):
-            return planar_irrep_matrices(
-                1, [2 * np.pi * x[1] / self.N for x in xs], [x[0] for x in xs]
-            )
+            return planar_irrep_matrices(1, [2 * np.pi * x[1] / self.N for x in xs], [x[0] for x in xs])
 
         ids, q = decompose_matrices(self, mats, 2)
         return Representation(self, "standard", ids, q, ("norm", "gated"))
@@ -178,7 +178,9 @@ class DihedralGroup(Group):
             return CyclicGroup(M), _RotInclude(step), _RotRestrict(step, self.N)
         axis = as_int(axis, "axis")
         if not 0 <= axis < step:
-            raise ValueError(f"axis must be in 0..{step - 1} for the subgroup D{M} of {self.name}, got {axis}")
+            raise ValueError(
+                f"axis must be in 0..{step - 1} for the subgroup D{M} of {self.name}, got {axis}"
+            )
         return DihedralGroup(M), _DihInclude(step, axis, self.N), _DihRestrict(step, axis, self.N)
 
 

@@ -25,10 +25,14 @@ restriction, induction, Clebsch-Gordan) is generic and lives in the sibling modu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .element import GroupElement
+
+if TYPE_CHECKING:
+    from .representation import IrreducibleRepresentation, Representation
 
 __all__ = ["Group", "IrrepSpec"]
 
@@ -100,8 +104,7 @@ class Group:
     def _check_param(self, param: str) -> None:
         if param not in self.PARAMETRIZATIONS:
             raise ValueError(
-                f"unknown parametrisation {param!r} for {self.name}; "
-                f"valid: {list(self.PARAMETRIZATIONS)}"
+                f"unknown parametrisation {param!r} for {self.name}; valid: {list(self.PARAMETRIZATIONS)}"
             )
 
     @property
@@ -298,4 +301,3 @@ def _irrep_cached(group: Group, id: tuple):
     from .representation import irrep_of
 
     return irrep_of(group, id)
-

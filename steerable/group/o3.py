@@ -170,4 +170,3 @@ class O3(Group):
         from ._o3_subgroups import o3_coset_representatives
 
         return o3_coset_representatives(id)
-

@@ -46,7 +46,6 @@ import numpy as np
 
 from ._finite_o3 import (
     IndexInclude,
-    clebsch_gordan_decomposition,
     IndexRestrict,
     group_data,
     irrep_data,
@@ -58,7 +57,6 @@ from ._so3_math import (
     canonical_quaternion,
     matrix_to_quaternion,
     quaternion_to_axis_angle_vector,
-    quaternion_to_matrix,
 )
 from .group import Group
 
@@ -88,7 +86,9 @@ def _quaternion_of(value, param: str) -> np.ndarray:
     if param == "Q":
         q = _as_float_array(value, (4,), "a quaternion (x, y, z, w)")
         if abs(np.linalg.norm(q) - 1.0) > _NORM_TOL:
-            raise ValueError(f"a rotation quaternion must have unit norm, got norm {np.linalg.norm(q)}")
+            raise ValueError(
+                f"a rotation quaternion must have unit norm, got norm {np.linalg.norm(q)}"
+            )
         return canonical_quaternion(q)
     if param == "EV":
         return axis_angle_vector_to_quaternion(_as_float_array(value, (3,), "an axis-angle vector"))
@@ -96,6 +96,13 @@ def _quaternion_of(value, param: str) -> np.ndarray:
     if not np.allclose(mat.T @ mat, np.eye(3), atol=_NORM_TOL) or np.linalg.det(mat) < 0:
         raise ValueError(f"expected a 3x3 rotation matrix, got {mat!r}")
     return matrix_to_quaternion(mat)
+
+
+def _axis_angle_vector(q: np.ndarray) -> np.ndarray:
+    # quaternion_to_axis_angle_vector evaluates both branches of a np.where: silence the
+    # harmless division by w = 0 of the unused branch for rotations by pi
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return quaternion_to_axis_angle_vector(q)
 
 
 class _PolyhedralGroup(Group):
@@ -148,11 +155,13 @@ class _PolyhedralGroup(Group):
         if param == "Q":
             return q
         if param == "EV":
-            return quaternion_to_axis_angle_vector(q)
+            return _axis_angle_vector(q)
         return self._data.matrices([x])[0]
 
     def _format(self, x) -> str:
-        return f"{x}"
+        q = [round(float(v), 4) + 0.0 for v in self._data.quats[x]]
+        j = int(self._data.signs[x])
+        return f"{'-' if j else ''}Q{tuple(q)}"
 
     def _identity_internal(self):
         return 0
@@ -189,6 +198,8 @@ class _PolyhedralGroup(Group):
         irreps = irrep_data(self.KIND)
         if not isinstance(id, tuple):
             id = (id,)
+        if len(id) == 1 and isinstance(id[0], tuple):
+            id = id[0]
         if len(id) != 1:
             raise ValueError(f"{self.name} irrep ids are a single integer, got {id!r}")
         k = (as_int(id[0], "irrep id"),)
@@ -205,12 +216,6 @@ class _PolyhedralGroup(Group):
     def _irrep_matrices(self, id, xs):
         table = irrep_data(self.KIND).tables[self._irrep_spec(id).id]
         return table[np.asarray(xs, dtype=np.int64).reshape(-1)]
-
-    def _clebsch_gordan_decomposition(self, m, n):
-        """Hook of :mod:`.clebsch_gordan`: the decomposition of psi_m x psi_n (fast path)."""
-        return clebsch_gordan_decomposition(
-            self.KIND, self._irrep_spec(m).id, self._irrep_spec(n).id
-        )
 
     def standard_representation(self):
         """The defining action on R^3: ``rho(g)`` is exactly the 3x3 (rotation) matrix of g."""
@@ -276,8 +281,11 @@ class _PolyhedralGroup(Group):
             if flip:
                 sub = DihedralGroup(n)
                 pairs = {
-                    (f, k): (self._compose(self._z_rotation_index(k, n), x_flip) if f
-                             else self._z_rotation_index(k, n))
+                    (f, k): (
+                        self._compose(self._z_rotation_index(k, n), x_flip)
+                        if f
+                        else self._z_rotation_index(k, n)
+                    )
                     for f in (0, 1)
                     for k in range(n)
                 }
@@ -372,4 +380,4 @@ class FullTetrahedral(_PolyhedralGroup):
             return self._data.matrices([x])[0]
         j = int(self._data.signs[x])
         q = np.array(self._data.quats[x])
-        return (j, q) if param == "Q" else (j, quaternion_to_axis_angle_vector(q))
+        return (j, q) if param == "Q" else (j, _axis_angle_vector(q))

@@ -75,8 +75,7 @@ class Representation:
         q = np.asarray(change_of_basis, dtype=np.float64)
         if q.shape != (size, size):
             raise ValueError(
-                f"change_of_basis must have shape ({size}, {size}) for irreps {list(ids)}, "
-                f"got {q.shape}"
+                f"change_of_basis must have shape ({size}, {size}) for irreps {list(ids)}, got {q.shape}"
             )
         if not np.allclose(q.T @ q, np.eye(size), atol=_ORTHO_TOL):
             raise ValueError("change_of_basis must be orthogonal (Q^T Q = I)")
@@ -251,8 +250,7 @@ def _irrep_endomorphisms_cached(group, id: tuple) -> np.ndarray:
     basis = intertwiner_space(mats, mats)
     if basis.shape[0] != s:
         raise ArithmeticError(
-            f"irrep {irrep.name} of type {irrep.type} has {basis.shape[0]} endomorphisms, "
-            f"expected {s}"
+            f"irrep {irrep.name} of type {irrep.type} has {basis.shape[0]} endomorphisms, expected {s}"
         )
     anti = 0.5 * (basis - basis.transpose(0, 2, 1)).reshape(s, d * d)
     u, sv, _ = np.linalg.svd(anti.T, full_matrices=False)
@@ -306,13 +304,9 @@ def change_basis(repr: Representation, change_of_basis, name: str, supported_non
         raise TypeError(f"change_basis takes a Representation, got {type(repr).__name__}")
     change_of_basis = np.asarray(change_of_basis, dtype=np.float64)
     if change_of_basis.shape != (repr.size, repr.size):
-        raise ValueError(
-            f"change_of_basis must be ({repr.size}, {repr.size}), got {change_of_basis.shape}"
-        )
+        raise ValueError(f"change_of_basis must be ({repr.size}, {repr.size}), got {change_of_basis.shape}")
     supported = () if supported_nonlinearities is None else supported_nonlinearities
-    return Representation(
-        repr.group, name, repr.irreps, change_of_basis @ repr.change_of_basis, supported
-    )
+    return Representation(repr.group, name, repr.irreps, change_of_basis @ repr.change_of_basis, supported)
 
 
 def disentangle(repr: Representation):
@@ -372,9 +366,7 @@ def homomorphism_space(rho1: Representation, rho2: Representation) -> np.ndarray
     if not isinstance(rho1, Representation) or not isinstance(rho2, Representation):
         raise TypeError("homomorphism_space takes two Representations")
     if rho1.group != rho2.group:
-        raise ValueError(
-            f"representations of different groups: {rho1.group.name} and {rho2.group.name}"
-        )
+        raise ValueError(f"representations of different groups: {rho1.group.name} and {rho2.group.name}")
     group = rho1.group
 
     def blocks(rho):

@@ -180,4 +180,3 @@ def _rotations_to_points(points: np.ndarray) -> np.ndarray:
     antipodal = w < 1e-12
     q[antipodal] = np.array([1.0, 0.0, 0.0, 0.0])
     return q / np.linalg.norm(q, axis=1, keepdims=True)
-

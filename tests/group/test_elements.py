@@ -117,7 +117,9 @@ def test_determinism_across_processes():
         out = subprocess.run(
             [sys.executable, "-c", _DETERMINISM_SCRIPT],
             env={"PYTHONHASHSEED": seed, "OMP_NUM_THREADS": seed[-1] if seed != "0" else "1", "PATH": ""},
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         digests.add(out.stdout.strip())
     assert len(digests) == 1

@@ -67,7 +67,19 @@ SUBGROUPS = [
     (lambda: G.so2_group(4), [4, 1, -1]),
     (lambda: G.o2_group(4), [(None, -1), (None, 3), (0.0, 4), (0.7, 2), (0.3, -1)]),
     (lambda: G.so3_group(3), ["so3", (False, -1), (False, 5), (True, -1), (True, 3), (0.5, 2)]),
-    (lambda: G.o3_group(2), [(False, "so3"), (True, "so3"), (True, False, 4), (True, True, -1), ("cone", 0.0, -1), ("cone", 0.4, 3), ("cone", 0.0, 1), (False, True, 2)]),
+    (
+        lambda: G.o3_group(2),
+        [
+            (False, "so3"),
+            (True, "so3"),
+            (True, False, 4),
+            (True, True, -1),
+            ("cone", 0.0, -1),
+            ("cone", 0.4, 3),
+            ("cone", 0.0, 1),
+            (False, True, 2),
+        ],
+    ),
     (lambda: G.full_cylinder_group(2), [((None, -1), 2), ((0.0, 3), 1)]),
 ]
 
@@ -194,3 +206,50 @@ def test_representation_validation_errors():
         so2.regular_representation  # noqa: B018
     with pytest.raises(ValueError):
         G.cyclic_group(6).quotient_representation(4)
+
+
+def test_user_given_finite_group_representation_is_decomposed():
+    d4 = G.dihedral_group(4)
+    # the permutation action of D4 on the 4 vertices of a square, as a dict
+    vertices = np.array([[1, 0], [0, 1], [-1, 0], [0, -1]], dtype=float)
+    table = {}
+    for g in d4.elements:
+        m = g.to("MAT")
+        moved = vertices @ m.T
+        perm = np.zeros((4, 4))
+        for j, v in enumerate(moved):
+            perm[np.argmin(np.linalg.norm(vertices - v, axis=1)), j] = 1
+        table[g] = perm
+    rho = G.representation_from_matrices(d4, table, "square")
+    for g in d4.elements:
+        np.testing.assert_allclose(rho(g), table[g], atol=1e-12)
+    assert sorted(rho.irreps) == sorted([(0, 0), (1, 1), (0, 2)])
+    with pytest.raises(ValueError, match="not a representation"):
+        G.representation_from_matrices(
+            d4, {g: (np.eye(4) if g != d4.element((0, 1)) else table[g]) for g in d4.elements}
+        )
+
+
+def test_user_given_continuous_representation_is_decomposed():
+    so3 = G.so3_group()
+    rho = G.representation_from_matrices(so3, lambda g: np.kron(g.to("MAT"), g.to("MAT")), "matrices")
+    assert sorted(rho.irreps) == [(0,), (1,), (2,)]
+    g = so3.sample(np.random.default_rng(5))
+    np.testing.assert_allclose(rho(g), np.kron(g.to("MAT"), g.to("MAT")), atol=1e-9)
+
+
+def test_o3_subgroups_are_the_factory_groups():
+    o3 = G.o3_group()
+    assert o3.subgroup((True, "ico"))[0] == G.full_ico_group()
+    assert o3.subgroup((True, "octa"))[0] == G.full_octa_group()
+    assert o3.subgroup((True, "tetra"))[0] == G.pyrito_group()
+    assert o3.subgroup((True, False, 4))[0] == G.cylinder_discrete_group(4)
+    assert o3.subgroup((True, True, 3))[0] == G.full_cylinder_discrete_group(3)
+    assert o3.subgroup((True, False, -1))[0] == G.cylinder_group()
+    assert o3.subgroup((True, 0.3, -1))[0] == G.full_cylinder_group()
+    assert o3.subgroup("fulltetra")[0] == G.full_tetra_group()
+    assert o3.subgroup((False, "ico"))[0] == G.ico_group()
+    # the inversion factor acts as -I
+    full_ico, inclusion, _ = o3.subgroup((True, "ico"))
+    inversion = full_ico.element((full_ico.G1.identity.value, 1))
+    np.testing.assert_allclose(inclusion(inversion).to("MAT"), -np.eye(3), atol=1e-12)

@@ -28,18 +28,24 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check steerable tests benchmarks
 
-# escnn 1.0.11 as a benchmark peer, in its own virtual environment (never a dependency).
-# Its py3nj dependency builds from source and needs a Fortran compiler:
-#   apt-get update && apt-get install -y gfortran
+# escnn 1.0.11 as a benchmark peer, in its own virtual environment (never a dependency), then
+# the group benchmark side by side. Its py3nj dependency builds from source with a Fortran
+# compiler: apt-get update && apt-get install -y gfortran
+FC ?= gfortran
 bench-escnn: $(STAMP)
-	@command -v gfortran >/dev/null 2>&1 || { \
-	  echo "bench-escnn: escnn's dependency py3nj compiles Fortran code, and no Fortran compiler was found."; \
-	  echo "bench-escnn: install one first (as root): apt-get update && apt-get install -y gfortran"; \
-	  exit 1; }
-	test -x .venv-escnn/bin/python || $(PYTHON) -m venv .venv-escnn
-	.venv-escnn/bin/python -m pip install --quiet torch==2.13.0
-	.venv-escnn/bin/python -m pip install --quiet escnn==1.0.11
-	.venv-escnn/bin/python -c "import escnn, escnn.group; print('escnn 1.0.11 ready in .venv-escnn')"
+	@if .venv-escnn/bin/python -c "import escnn" >/dev/null 2>&1; then \
+	  echo "bench-escnn: escnn is already installed in .venv-escnn"; \
+	else \
+	  command -v $(FC) >/dev/null 2>&1 || { \
+	    echo "bench-escnn: escnn's dependency py3nj compiles Fortran code, and no Fortran compiler ($(FC)) was found."; \
+	    echo "bench-escnn: install one first (as root): apt-get update && apt-get install -y gfortran"; \
+	    exit 1; }; \
+	  set -ex; \
+	  test -x .venv-escnn/bin/python || $(PYTHON) -m venv .venv-escnn; \
+	  .venv-escnn/bin/python -m pip install --quiet torch==2.13.0; \
+	  .venv-escnn/bin/python -m pip install --quiet escnn==1.0.11; \
+	  .venv-escnn/bin/python -c "import escnn.group; print('escnn 1.0.11 ready in .venv-escnn')"; \
+	fi
 	$(PY) benchmarks/bench_group.py
 
 clean:

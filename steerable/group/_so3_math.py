@@ -20,274 +20,42 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 
 import numpy as np
-from scipy.spatial.transform import Rotation
+
+from ._quaternions import (  # noqa: F401  (re-exported: the SO(3) numerical core in one place)
+    _as_quaternions,
+    _normalize_quaternions,
+    axis_angle_vector_to_quaternion,
+    canonical_quaternion,
+    euler_to_quaternion,
+    matrix_to_quaternion,
+    quaternion_inverse,
+    quaternion_multiply,
+    quaternion_to_axis_angle_vector,
+    quaternion_to_euler,
+    quaternion_to_matrix,
+)
+from ._quaternions import (
+    as_array as _as_array,
+)
+from ._quaternions import (
+    check_degree as _check_degree,
+)
 
 __all__ = [
-    "canonical_quaternion",
-    "quaternion_multiply",
-    "quaternion_inverse",
-    "quaternion_to_matrix",
-    "matrix_to_quaternion",
-    "quaternion_to_axis_angle_vector",
-    "axis_angle_vector_to_quaternion",
-    "quaternion_to_euler",
-    "euler_to_quaternion",
-    "spherical_harmonics",
-    "spherical_harmonics_all",
-    "wigner_D",
-    "wigner_D_matrix",
-    "so3_lie_generators",
-    "clebsch_gordan_so3",
+    "canonical_quaternion", "quaternion_multiply", "quaternion_inverse", "quaternion_to_matrix",
+    "matrix_to_quaternion", "quaternion_to_axis_angle_vector", "axis_angle_vector_to_quaternion",
+    "quaternion_to_euler", "euler_to_quaternion", "spherical_harmonics", "spherical_harmonics_all",
+    "wigner_D", "wigner_D_matrix", "so3_lie_generators", "clebsch_gordan_so3",
 ]
 
-# Components smaller than this are treated as zero when choosing a quaternion's sign.
-_SIGN_TOL = 1e-12
 
-
-# --------------------------------------------------------------------------------------------
-# validation helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _check_degree(l, name: str = "l") -> int:
-    if isinstance(l, bool) or not isinstance(l, (int, np.integer)) or l < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {l!r}")
-    return int(l)
-
-
-def _as_quaternions(q) -> np.ndarray:
-    q = np.asarray(q, dtype=np.float64)
-    if q.ndim < 1 or q.shape[-1] != 4:
-        raise ValueError(f"quaternions must have shape (..., 4), got {q.shape}")
-    if not np.all(np.isfinite(q)):
-        raise ValueError("quaternions must be finite")
-    return q
-
-
-def _normalize_quaternions(q) -> np.ndarray:
-    q = _as_quaternions(q)
-    n = np.linalg.norm(q, axis=-1, keepdims=True)
-    if np.any(n == 0):
-        raise ValueError("zero quaternion does not represent a rotation")
-    return q / n
-
-
-# --------------------------------------------------------------------------------------------
-# quaternions
-# --------------------------------------------------------------------------------------------
-
-
-def canonical_quaternion(q) -> np.ndarray:
-    """Normalise quaternions and pick a sign, so that ``q`` and ``-q`` give the same result.
-
-    The sign makes the first component among ``(w, x, y, z)`` (in that priority order) whose
-    magnitude exceeds 1e-12 positive.
-
-    Args:
-        q: Quaternions ``(..., 4)`` in ``(x, y, z, w)`` order, nonzero.
-
-    Returns:
-        Unit quaternions ``(..., 4)``.
-
-    Raises:
-        ValueError: If the shape is wrong or a quaternion is zero or not finite.
-    """
-    q = _normalize_quaternions(q)
-    ordered = q[..., [3, 0, 1, 2]]
-    first = np.argmax(np.abs(ordered) > _SIGN_TOL, axis=-1)
-    lead = np.take_along_axis(ordered, first[..., None], axis=-1)
-    return np.where(lead < 0, -q, q)
-
-
-def quaternion_multiply(a, b) -> np.ndarray:
-    """Hamilton product ``a b``: the quaternion of the rotation ``R(a) @ R(b)``.
-
-    Args:
-        a: Quaternions ``(..., 4)``, ``(x, y, z, w)`` order.
-        b: Quaternions ``(..., 4)``; broadcast against ``a``.
-
-    Returns:
-        The products ``(..., 4)`` (not renormalised).
-    """
-    a, b = _as_quaternions(a), _as_quaternions(b)
-    ax, ay, az, aw = np.moveaxis(a, -1, 0)
-    bx, by, bz, bw = np.moveaxis(b, -1, 0)
-    return np.stack(
-        [
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-            aw * bw - ax * bx - ay * by - az * bz,
-        ],
-        axis=-1,
-    )
-
-
-def quaternion_inverse(q) -> np.ndarray:
-    """Inverse quaternion ``conj(q) / |q|^2`` (the inverse rotation for unit ``q``).
-
-    Args:
-        q: Nonzero quaternions ``(..., 4)``.
-
-    Returns:
-        Inverses ``(..., 4)``.
-    """
-    q = _as_quaternions(q)
-    n2 = np.sum(q * q, axis=-1, keepdims=True)
-    if np.any(n2 == 0):
-        raise ValueError("zero quaternion has no inverse")
-    return q * np.array([-1.0, -1.0, -1.0, 1.0]) / n2
-
-
-def quaternion_to_matrix(q) -> np.ndarray:
-    """Rotation matrices of (not necessarily unit) quaternions.
-
-    Args:
-        q: Nonzero quaternions ``(..., 4)``, ``(x, y, z, w)`` order.
-
-    Returns:
-        Rotation matrices ``(..., 3, 3)`` acting on column vectors.
-    """
-    x, y, z, w = np.moveaxis(_normalize_quaternions(q), -1, 0)
-    rows = [
-        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-    ]
-    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
-
-
-def matrix_to_quaternion(R) -> np.ndarray:
-    """Quaternions of rotation matrices (Shepperd's method, canonical sign).
-
-    Of the four algebraically equivalent formulas, each entry uses the one with the largest
-    pivot, so there is no cancellation near 180-degree rotations.
-
-    Args:
-        R: Rotation matrices ``(..., 3, 3)``.
-
-    Returns:
-        Canonical unit quaternions ``(..., 4)`` (see :func:`canonical_quaternion`).
-    """
-    R = np.asarray(R, dtype=np.float64)
-    if R.ndim < 2 or R.shape[-2:] != (3, 3):
-        raise ValueError(f"rotation matrices must have shape (..., 3, 3), got {R.shape}")
-    if not np.all(np.isfinite(R)):
-        raise ValueError("rotation matrices must be finite")
-    r = [[R[..., i, j] for j in range(3)] for i in range(3)]
-    tr = r[0][0] + r[1][1] + r[2][2]
-    # Four candidates (x, y, z, w), each 4 * (dominant component) * q.
-    cands = np.stack(
-        [
-            np.stack([1 + r[0][0] - r[1][1] - r[2][2], r[0][1] + r[1][0],
-                      r[0][2] + r[2][0], r[2][1] - r[1][2]], axis=-1),
-            np.stack([r[0][1] + r[1][0], 1 - r[0][0] + r[1][1] - r[2][2],
-                      r[1][2] + r[2][1], r[0][2] - r[2][0]], axis=-1),
-            np.stack([r[0][2] + r[2][0], r[1][2] + r[2][1],
-                      1 - r[0][0] - r[1][1] + r[2][2], r[1][0] - r[0][1]], axis=-1),
-            np.stack([r[2][1] - r[1][2], r[0][2] - r[2][0],
-                      r[1][0] - r[0][1], 1 + tr], axis=-1),
-        ],
-        axis=-2,
-    )
-    pivots = np.stack([cands[..., i, i] for i in range(4)], axis=-1)
-    best = np.argmax(pivots, axis=-1)
-    q = np.take_along_axis(cands, best[..., None, None], axis=-2)[..., 0, :]
-    return canonical_quaternion(q)
-
-
-def quaternion_to_axis_angle_vector(q) -> np.ndarray:
-    """Axis-angle ('EV') vectors ``axis * angle`` with ``angle`` in ``[0, pi]``.
-
-    Args:
-        q: Nonzero quaternions ``(..., 4)``.
-
-    Returns:
-        Vectors ``(..., 3)``.
-    """
-    q = _normalize_quaternions(q)
-    q = np.where(q[..., 3:] < 0, -q, q)  # w >= 0 gives angle <= pi
-    v, w = q[..., :3], q[..., 3]
-    s = np.linalg.norm(v, axis=-1)
-    angle = 2.0 * np.arctan2(s, w)
-    small = s < 1e-8
-    # angle / s, with its Taylor expansion where s is tiny (w ~ 1 there).
-    factor = np.where(
-        small, 2.0 / w * (1.0 - s * s / (3.0 * w * w)), angle / np.where(small, 1.0, s)
-    )
-    return v * factor[..., None]
-
-
-def axis_angle_vector_to_quaternion(v) -> np.ndarray:
-    """Quaternions of axis-angle vectors ``axis * angle``.
-
-    Args:
-        v: Vectors ``(..., 3)``.
-
-    Returns:
-        Canonical unit quaternions ``(..., 4)``.
-    """
-    v = np.asarray(v, dtype=np.float64)
-    if v.ndim < 1 or v.shape[-1] != 3:
-        raise ValueError(f"axis-angle vectors must have shape (..., 3), got {v.shape}")
-    theta = np.linalg.norm(v, axis=-1)
-    # sin(theta / 2) / theta without a division by zero.
-    half_sinc = 0.5 * np.sinc(theta / (2.0 * np.pi))
-    q = np.concatenate([v * half_sinc[..., None], np.cos(theta / 2.0)[..., None]], axis=-1)
-    return canonical_quaternion(q)
-
-
-def quaternion_to_euler(q, convention: str = "ZYZ") -> np.ndarray:
-    """Euler angles of quaternions, for any scipy convention ('ZYZ' intrinsic, 'xyz' extrinsic).
-
-    Gimbal-lock warnings from scipy are silenced: the returned angles are still a valid
-    decomposition there.
-
-    Args:
-        q: Nonzero quaternions ``(..., 4)``.
-        convention: A scipy ``Rotation.as_euler`` sequence.
-
-    Returns:
-        Angles ``(..., 3)`` in radians.
-    """
-    q = _normalize_quaternions(q)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        angles = Rotation.from_quat(q.reshape(-1, 4)).as_euler(convention)
-    return angles.reshape(q.shape[:-1] + (3,))
-
-
-def euler_to_quaternion(angles, convention: str = "ZYZ") -> np.ndarray:
-    """Quaternions of Euler angles (inverse of :func:`quaternion_to_euler`).
-
-    Args:
-        angles: Angles ``(..., 3)`` in radians.
-        convention: A scipy ``Rotation.from_euler`` sequence.
-
-    Returns:
-        Canonical unit quaternions ``(..., 4)``.
-    """
-    angles = np.asarray(angles, dtype=np.float64)
-    if angles.ndim < 1 or angles.shape[-1] != 3:
-        raise ValueError(f"Euler angles must have shape (..., 3), got {angles.shape}")
-    q = Rotation.from_euler(convention, angles.reshape(-1, 3)).as_quat()
-    return canonical_quaternion(q.reshape(angles.shape[:-1] + (4,)))
-
-
-# --------------------------------------------------------------------------------------------
-# real spherical harmonics
-# --------------------------------------------------------------------------------------------
+# --- real spherical harmonics ---
 
 
 def _unit_points(points) -> np.ndarray:
-    p = np.asarray(points, dtype=np.float64)
-    if p.ndim < 1 or p.shape[-1] != 3:
-        raise ValueError(f"points must have shape (..., 3), got {p.shape}")
-    if not np.all(np.isfinite(p)):
-        raise ValueError("points must be finite")
+    p = _as_array(points, 3, "points")
     # Rescale by the largest coordinate first so that tiny points do not underflow.
     scale = np.max(np.abs(p), axis=-1, keepdims=True)
     if np.any(scale == 0):
@@ -365,9 +133,7 @@ def spherical_harmonics_all(L: int, points) -> np.ndarray:
     return _sh_columns(L, _unit_points(points), lmin=0)
 
 
-# --------------------------------------------------------------------------------------------
-# real Wigner-D
-# --------------------------------------------------------------------------------------------
+# --- real Wigner-D ---
 
 
 def _sphere_quadrature(degree: int) -> tuple[np.ndarray, np.ndarray]:
@@ -385,10 +151,19 @@ def _sphere_quadrature(degree: int) -> tuple[np.ndarray, np.ndarray]:
     return pts, w
 
 
-def _phase_powers(angle: np.ndarray, l: int) -> np.ndarray:
-    """exp(i k angle) for k = 1..l, shape (N, l), by repeated multiplication (error ~ k ulp)."""
-    e = np.exp(1j * angle)
-    return np.cumprod(np.broadcast_to(e[:, None], (angle.shape[0], l)), axis=1)
+# Samples per block in wigner_D: keeps the working set in cache and the output writes local.
+_WIGNER_BLOCK = 512
+# Largest table.size * samples for one BLAS call in wigner_D (see there).
+_SERIAL_GEMM_SIZE = 500_000
+
+
+def _phase_powers(e: np.ndarray, l: int) -> np.ndarray:
+    """Powers e^k, k = 1..l, of unit complex numbers ``e`` (N,), shape (l, N); error ~ k ulp."""
+    out = np.empty((l, e.shape[0]), dtype=np.complex128)
+    out[0] = e
+    for k in range(1, l):
+        np.multiply(out[k - 1], e, out=out[k])
+    return out
 
 
 @functools.lru_cache(maxsize=None)
@@ -404,10 +179,10 @@ def _x_quarter_turn(l: int) -> np.ndarray:
 
 
 def _y_rotation_tensor(l: int) -> np.ndarray:
-    """T (2l+1, d, d) with D_y(b) = sum_k feat_k(b) T[k], feat = [cos(kb) k=0..l, sin(kb) k=1..l].
+    """T (2l+1, d, d) with D_y(b) = sum_k feat_k(b) T[k], feat = [1, cos(kb), sin(kb)], k=1..l.
 
-    D_y(b) = X^T D_z(b) X, since R_y(b) = R_x(-90) R_z(b) R_x(-90)^T, and
-    D_z(b) = diag(cos(m b)) - antidiag(sin(m b)) (entry [m, -m] = -sin(m b)).
+    D_y(b) = X^T D_z(b) X, because R_y(b) = R_x(-90) R_z(b) R_x(-90)^T; here
+    D_z(b) = diag(cos(m b)) with entries [m, -m] = -sin(m b) (m = -l..l).
     """
     X = _x_quarter_turn(l)
     d = 2 * l + 1
@@ -422,13 +197,14 @@ def _y_rotation_tensor(l: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=None)
 def _wigner_table(l: int) -> np.ndarray:
-    """Table mapping the b-features to D_y(b) in 'paired complex' form, shape (2l+1, d^2).
+    """Real table (4l^2 + 4l + 1, 2l + 1) mapping the b-features to D_y(b) in paired form.
 
-    For m, n > 0 the 2x2 block B of rows (m, -m) and columns (n, -n) is split into a rotation
-    part P and a reflection part Q (as complex numbers): D_z(a) B D_z(c) then multiplies P by
-    exp(i(m a + n c)) and Q by exp(i(m a - n c)). Row 0 and column 0 pair likewise. This turns
-    the two z-rotations into a few complex multiplications instead of many strided passes.
-    Layout: [P (l*l complex), Q (l*l complex), row 0 (l complex), column 0 (l complex), D00].
+    For m, n > 0 the 2x2 block B of rows (m, -m) and columns (n, -n) is a rotation part P plus
+    a reflection part Q (each one complex number): D_z(a) B D_z(c) multiplies P by
+    exp(i(m a + n c)) and Q by exp(i(m a - n c)). Row 0 and column 0 pair up the same way.
+    So both z-rotations cost two complex multiplications per block. The R = 2l^2 + 2l complex
+    rows [P (l*l, m-major), Q (l*l), D[0,n] - i D[0,-n] (l), D[m,0] + i D[-m,0] (l)] are
+    stored as R real parts, then R imaginary parts, then the real row of D[0, 0].
     """
     T = _y_rotation_tensor(l)
     pos = np.arange(l + 1, 2 * l + 1)  # m = 1..l
@@ -438,29 +214,32 @@ def _wigner_table(l: int) -> np.ndarray:
     c = T[:, neg][:, :, pos]
     e = T[:, neg][:, :, neg]
     parts = [
-        np.stack([(a + e) / 2, (c - b) / 2], axis=-1),  # P
-        np.stack([(a - e) / 2, (b + c) / 2], axis=-1),  # Q
-        np.stack([T[:, l, pos], -T[:, l, neg]], axis=-1),  # row 0: D[0,n] - i D[0,-n]
-        np.stack([T[:, pos, l], T[:, neg, l]], axis=-1),  # column 0: D[m,0] + i D[-m,0]
-        T[:, l, l],
+        ((a + e) + 1j * (c - b)) / 2,
+        ((a - e) + 1j * (b + c)) / 2,
+        T[:, l, pos] - 1j * T[:, l, neg],
+        T[:, pos, l] + 1j * T[:, neg, l],
     ]
-    table = np.concatenate([p.reshape(T.shape[0], -1) for p in parts], axis=1)
+    cplx = np.concatenate([p.reshape(T.shape[0], -1) for p in parts], axis=1).T
+    table = np.concatenate([cplx.real, cplx.imag, T[None, :, l, l]], axis=0)
     table.setflags(write=False)
     return table
 
 
-def _zyz_from_quaternions(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Angles with R(q) = R_z(a) R_y(b) R_z(c).
+def _zyz_phases(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """exp(i a), exp(i b), exp(i c) with R(q) = R_z(a) R_y(b) R_z(c), for unit q (N, 4).
 
-    For q = (-sin(b/2) sin(d), sin(b/2) cos(d), cos(b/2) sin(s), cos(b/2) cos(s)) with
-    s = (a + c) / 2, d = (a - c) / 2. All atan2 forms are scale invariant, and near gimbal
-    lock the ill-determined angle only enters through a well-determined sum or difference.
+    From q = (-sin(b/2) sin(d), sin(b/2) cos(d), cos(b/2) sin(s), cos(b/2) cos(s)), where
+    s = (a + c) / 2 and d = (a - c) / 2. Near gimbal lock (sin(b/2) or cos(b/2) ~ 0) the
+    phase of d (or s) is ill-determined but still unit, and it only enters D through a
+    well-determined sum or difference, so the result stays accurate; exact zeros use phase 1.
     """
-    x, y, z, w = np.moveaxis(q, -1, 0)
-    b = 2.0 * np.arctan2(np.hypot(x, y), np.hypot(z, w))
-    s = np.arctan2(z, w)
-    dlt = np.arctan2(-x, y)
-    return s + dlt, b, s - dlt
+    x, y, z, w = q.T
+    cb, sb = np.hypot(z, w), np.hypot(x, y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        es = np.where(cb > 0, (w + 1j * z) / cb, 1.0)
+        ed = np.where(sb > 0, (y - 1j * x) / sb, 1.0)
+    eb = ((cb - sb) * (cb + sb) + 2j * cb * sb) / (cb * cb + sb * sb)
+    return es * ed, eb, es * ed.conj()
 
 
 def wigner_D(l: int, quaternions) -> np.ndarray:
@@ -468,6 +247,7 @@ def wigner_D(l: int, quaternions) -> np.ndarray:
 
     Computed as ``D_z(a) X^T D_z(b) X D_z(c)`` from ZYZ angles, with ``X`` the (cached,
     exactly computed) matrix of a quarter turn about x; errors are at float64 rounding.
+    Internally the sample axis is innermost (long vectorised loops) in blocks of samples.
 
     Args:
         l: Degree, non-negative integer.
@@ -484,43 +264,53 @@ def wigner_D(l: int, quaternions) -> np.ndarray:
     n = q.shape[0]
     if l == 0:
         return np.ones(batch + (1, 1))
-    a, b, c = _zyz_from_quaternions(q)
-    eb = _phase_powers(b, l)
-    feats = np.concatenate([np.ones((n, 1)), eb.real, eb.imag], axis=1)
-    flat = feats @ _wigner_table(l)
-    ll = l * l
-    P = flat[:, : 2 * ll].view(np.complex128).reshape(n, l, l)
-    Q = flat[:, 2 * ll : 4 * ll].view(np.complex128).reshape(n, l, l)
-    row0 = flat[:, 4 * ll : 4 * ll + 2 * l].view(np.complex128)
-    col0 = flat[:, 4 * ll + 2 * l : 4 * ll + 4 * l].view(np.complex128)
-    ea, ec = _phase_powers(a, l), _phase_powers(c, l)
-    P *= ea[:, :, None] * ec[:, None, :]
-    Q *= ea[:, :, None] * ec.conj()[:, None, :]
-    row0 *= ec
-    col0 *= ea
-    D = np.empty((n, d, d))
+    ea, eb, ec = _zyz_phases(q)
+    pb = _phase_powers(eb, l)
+    feats = np.concatenate([np.ones((1, n)), pb.real, pb.imag])  # [1, cos(kb), sin(kb)]
+    pa, pc = _phase_powers(ea, l), _phase_powers(ec, l)
+    pc_conj = pc.conj()
+    table = _wigner_table(l)
+    R, ll = 2 * l * l + 2 * l, l * l
+    # BLAS products of at most ~0.5M multiply-adds: OpenBLAS runs those on the calling thread.
+    # Waking its worker threads for every block stalls badly when the cores are shared.
+    sub = max(8, _SERIAL_GEMM_SIZE // table.size)
     pos, neg = slice(l + 1, None), slice(l - 1, None, -1)
-    np.add(P.real, Q.real, out=D[:, pos, pos])
-    np.subtract(Q.imag, P.imag, out=D[:, pos, neg])
-    np.add(P.imag, Q.imag, out=D[:, neg, pos])
-    np.subtract(P.real, Q.real, out=D[:, neg, neg])
-    D[:, l, l] = flat[:, -1]
-    D[:, l, pos] = row0.real
-    np.negative(row0.imag, out=D[:, l, neg])
-    D[:, pos, l] = col0.real
-    D[:, neg, l] = col0.imag
-    return D.reshape(batch + (d, d))
+    out = np.empty((n, d, d))
+    for start in range(0, n, _WIGNER_BLOCK):
+        s = slice(start, min(n, start + _WIGNER_BLOCK))
+        m = s.stop - start
+        Zr = np.empty((table.shape[0], m))
+        for j in range(0, m, sub):
+            np.matmul(table, feats[:, start + j : start + min(m, j + sub)], out=Zr[:, j : j + sub])
+        Z = np.empty((R, m), dtype=np.complex128)
+        Z.real, Z.imag = Zr[:R], Zr[R : 2 * R]
+        P, Q = Z[:ll].reshape(l, l, m), Z[ll : 2 * ll].reshape(l, l, m)
+        row0, col0 = Z[2 * ll : 2 * ll + l], Z[2 * ll + l :]
+        a, c, c_conj = pa[:, s], pc[:, s], pc_conj[:, s]
+        P *= a[:, None, :] * c[None, :, :]
+        Q *= a[:, None, :] * c_conj[None, :, :]
+        row0 *= c
+        col0 *= a
+        D = out[s].transpose(1, 2, 0)
+        # Rotation part P plus reflection part Q back to rows (m, -m) and columns (n, -n).
+        np.add(P.real, Q.real, out=D[pos, pos])
+        np.subtract(Q.imag, P.imag, out=D[pos, neg])
+        np.add(P.imag, Q.imag, out=D[neg, pos])
+        np.subtract(P.real, Q.real, out=D[neg, neg])
+        D[l, l] = Zr[-1]
+        D[l, pos] = row0.real
+        np.negative(row0.imag, out=D[l, neg])
+        D[pos, l] = col0.real
+        D[neg, l] = col0.imag
+    return out.reshape(batch + (d, d))
 
 
 def wigner_D_matrix(l: int, R) -> np.ndarray:
-    """Real Wigner-D of rotation matrices: ``Y_l(R p) = D_l(R) Y_l(p)``.
+    """:func:`wigner_D` of rotation matrices ``(..., 3, 3)``: ``Y_l(R p) = D_l(R) Y_l(p)``.
 
     Args:
         l: Degree, non-negative integer.
         R: Rotation matrices ``(..., 3, 3)``.
-
-    Returns:
-        Matrices ``(..., 2l + 1, 2l + 1)``.
     """
     return wigner_D(l, matrix_to_quaternion(R))
 
@@ -556,9 +346,7 @@ def so3_lie_generators(l: int) -> np.ndarray:
     return _generators(_check_degree(l)).copy()
 
 
-# --------------------------------------------------------------------------------------------
-# real Clebsch-Gordan coefficients
-# --------------------------------------------------------------------------------------------
+# --- real Clebsch-Gordan coefficients ---
 
 
 @functools.lru_cache(maxsize=None)
@@ -624,9 +412,8 @@ def _real_cg(l1: int, l2: int, l3: int) -> np.ndarray:
     Cc = _complex_cg(l1, l2, l3)
     U1, U2, U3 = _complex_to_real(l1), _complex_to_real(l2), _complex_to_real(l3)
     # C_real = (U1 (x) U2) C_complex U3^dagger intertwines the real representations.
-    C = np.einsum("ai,ijk->ajk", U1, Cc)
-    C = np.einsum("bj,ajk->abk", U2, C)
-    C = np.einsum("abk,ck->abc", C, U3.conj())
+    C = (U1 @ Cc.reshape(Cc.shape[0], -1)).reshape(Cc.shape)
+    C = (U2 @ C) @ U3.conj().T
     # C is real up to one global phase: divide by the phase of the first largest entry,
     # which also fixes the sign deterministically.
     flat = C.reshape(-1)
@@ -635,7 +422,7 @@ def _real_cg(l1: int, l2: int, l3: int) -> np.ndarray:
     C = C * (abs(flat[pivot]) / flat[pivot])
     if np.max(np.abs(C.imag)) > 1e-10:  # pragma: no cover - guards the derivation
         raise RuntimeError("complex-to-real Clebsch-Gordan conversion is not real")
-    C = np.ascontiguousarray(C.real)
+    C = np.ascontiguousarray(C.real) + 0.0  # + 0.0 turns -0.0 into 0.0
     C.setflags(write=False)
     return C
 
@@ -645,7 +432,7 @@ def clebsch_gordan_so3(l1: int, l2: int, l3: int) -> np.ndarray:
 
     ``C`` satisfies ``(D_l1(g) (x) D_l2(g)) C_mat = C_mat D_l3(g)`` for every rotation, with
     ``C_mat = C.reshape(d1 d2, d3)``, and ``C_mat^T C_mat = I``. Sign rule: the first entry (in
-    C order) whose magnitude equals the maximum magnitude is positive.
+    C order) whose magnitude is within a relative 1e-9 of the maximum magnitude is positive.
 
     Args:
         l1: Degree of the first factor.

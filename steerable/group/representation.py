@@ -114,6 +114,8 @@ class Representation:
 
     # ------------------------------------------------------------------ evaluation
     def _block_diagonal(self, internals) -> np.ndarray:
+        if len(self._irreps) == 1:
+            return self._group._irrep_matrices(self._irreps[0], internals)
         n = len(internals)
         out = np.zeros((n, self._size, self._size))
         cache = {}
@@ -135,9 +137,13 @@ class Representation:
 
     def matrices(self, elements) -> np.ndarray:
         """``(N, size, size)`` matrices at a sequence of group elements (vectorised)."""
+        group = self._group
+        internals = []
         for g in elements:
-            self._group._check_element(g)
-        return self.matrices_internal([g._internal for g in elements])
+            if not (isinstance(g, GroupElement) and (g._group is group or g._group == group)):
+                group._check_element(g)  # raises the informative error
+            internals.append(g._internal)
+        return self.matrices_internal(internals)
 
     def __call__(self, element: GroupElement) -> np.ndarray:
         self._group._check_element(element)

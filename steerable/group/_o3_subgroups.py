@@ -19,6 +19,10 @@ def o3_subgroup(id, maximum_frequency: int):
     """``(H, include, restrict)``; H is None for O(3) itself."""
     from .o2 import O2
 
+    if id == "inv":
+        from .cyclic import CyclicGroup
+
+        return CyclicGroup(2), _InversionInclude(), _InversionRestrict()
     if id == "fulltetra":
         from .polyhedral import FullTetrahedral
 
@@ -52,7 +56,7 @@ def o3_subgroup(id, maximum_frequency: int):
         return sub, include, restrict
     raise ValueError(
         f"invalid O(3) subgroup id {id!r}; valid: (False, <SO(3) subgroup id>), "
-        f"(True, <SO(3) subgroup id>), ('cone', theta, N), 'fulltetra'"
+        f"(True, <SO(3) subgroup id>), ('cone', theta, N), 'fulltetra', 'inv'"
     )
 
 
@@ -190,3 +194,16 @@ class _FullTetraRestrict:
 
     def __call__(self, g):
         return self.sub._canonical((g[0], np.array(g[1])), "Q")
+
+
+class _InversionInclude:
+    def __call__(self, k):
+        return (k, IDENTITY_Q)
+
+
+class _InversionRestrict:
+    def __call__(self, g):
+        j, q = g
+        if abs(abs(q[3]) - 1.0) > 1e-9:
+            raise ValueError("only the identity and the inversion are in the inversion subgroup")
+        return j

@@ -33,7 +33,7 @@ class O3(Group):
     product with the inversion (``(True, 'so3')`` is O(3) itself); ``('cone', theta, N)`` the
     conical group: rotations about z (C_N, SO(2) for N = -1) and the mirrors through vertical
     planes, one of them containing the horizontal direction at angle theta (D_N or O(2));
-    ``'fulltetra'`` the full tetrahedral group T_d.
+    ``'fulltetra'`` the full tetrahedral group T_d; ``'inv'`` {identity, inversion} as C_2.
     """
 
     PARAM = "Q"

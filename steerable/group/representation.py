@@ -83,14 +83,25 @@ class Representation:
             np.asarray(change_of_basis_inv), q.T, atol=_ORTHO_TOL
         ):
             raise ValueError("change_of_basis_inv must be the transpose of change_of_basis")
+        self._set(group, name, ids, q, size, supported_nonlinearities, attributes)
+
+    def _set(self, group, name, ids, q, size, supported, attributes):
         self._group = group
         self._name = name
         self._irreps = ids
         self._q = _frozen(q)
         self._identity_q = bool(np.array_equal(q, np.eye(size)))
         self._size = size
-        self._supported = tuple(sorted(set(supported_nonlinearities)))
+        self._supported = tuple(sorted(set(supported)))
         self._attributes = dict(attributes)
+
+    @classmethod
+    def _trusted(cls, group, name, ids, q, supported=()):
+        """Build without re-validating (for Q known to be orthogonal, e.g. block-diagonal)."""
+        rep = cls.__new__(cls)
+        size = sum(group._irrep_spec(i).dim for i in ids)
+        rep._set(group, name, tuple(ids), q, size, supported, {})
+        return rep
 
     # ------------------------------------------------------------------ plain data
     group = property(lambda self: self._group)
@@ -301,6 +312,8 @@ def directsum(reprs, change_of_basis=None, name: str | None = None) -> Represent
         supported.discard("pointwise")
     if name is None:
         name = "_".join(r.name for r in reprs) if len(reprs) < 8 else f"directsum{len(reprs)}"
+    if change_of_basis is None:  # block-diagonal of orthogonal blocks: orthogonal
+        return Representation._trusted(group, name, irreps, q, supported)
     return Representation(group, name, irreps, q, supported)
 
 

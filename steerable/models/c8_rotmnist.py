@@ -1,0 +1,83 @@
+"""The C8-equivariant rotated-MNIST CNN of the escnn tutorial, and a plain CNN of the same width."""
+
+from __future__ import annotations
+
+import torch
+
+from .. import gspaces, nn
+
+__all__ = ["C8SteerableCNN", "PlainCNN"]
+
+
+class C8SteerableCNN(torch.nn.Module):
+    """Six C8-steerable convolutions (1 -> 24 -> 48 -> 48 -> 96 -> 96 -> 64 regular fields,
+    kernels 7, 5, 5, 5, 5, 5), each followed by InnerBatchNorm and ReLU, anti-aliased average
+    pooling, group pooling to 64 invariant channels, then an MLP. Invariant to rotations by
+    multiples of 45 degrees (exactly so for multiples of 90 degrees on the pixel grid).
+
+    Shapes:
+        - input: ``(B, 1, 29, 29)`` (a plain tensor)
+        - output: ``(B, n_classes)`` logits
+    """
+
+    def __init__(self, n_classes: int = 10, N: int = 8, widths=(24, 48, 48, 96, 96, 64)):
+        super().__init__()
+        self.gspace = gspaces.rot2dOnR2(N)
+        gs = self.gspace
+        self.input_type = nn.FieldType(gs, [gs.trivial_repr])
+        kernels = (7, 5, 5, 5, 5, 5)
+        paddings = (1, 2, 2, 2, 2, 1)
+        layers = [nn.MaskModule(self.input_type, 29, margin=1)]
+        in_type = self.input_type
+        for i, (w, k, p) in enumerate(zip(widths, kernels, paddings)):
+            out_type = nn.FieldType(gs, [gs.regular_repr] * w)
+            layers += [nn.R2Conv(in_type, out_type, kernel_size=k, padding=p, bias=False),
+                       nn.InnerBatchNorm(out_type), nn.ReLU(out_type, inplace=True)]
+            if i in (1, 3):
+                layers.append(nn.PointwiseAvgPoolAntialiased2D(out_type, sigma=0.66, stride=2))
+            in_type = out_type
+        layers.append(nn.PointwiseAvgPoolAntialiased2D(in_type, sigma=0.66, stride=1, padding=0))
+        layers.append(nn.GroupPooling(in_type))
+        self.features = nn.SequentialModule(*layers)
+        c = len(in_type)
+        self.head = torch.nn.Sequential(
+            torch.nn.Linear(c, 64), torch.nn.BatchNorm1d(64), torch.nn.ELU(inplace=True), torch.nn.Linear(64, n_classes)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = self.features(nn.GeometricTensor(x, self.input_type)).tensor
+        return self.head(features.reshape(features.shape[0], -1))
+
+    def export(self) -> torch.nn.Module:
+        """A plain torch model (Conv2d, BatchNorm2d, ...) with identical outputs."""
+        return torch.nn.Sequential(self.features.export(), torch.nn.Flatten(), *self.head)
+
+
+class PlainCNN(torch.nn.Module):
+    """The same network with ``torch.nn.Conv2d`` on the same channel counts (the speed reference).
+
+    Shapes:
+        - input: ``(B, 1, 29, 29)``; output: ``(B, n_classes)``
+    """
+
+    def __init__(self, n_classes: int = 10, channels=(192, 384, 384, 768, 768, 512), pool_out: int = 64):
+        super().__init__()
+        kernels = (7, 5, 5, 5, 5, 5)
+        paddings = (1, 2, 2, 2, 2, 1)
+        layers, c_in = [], 1
+        for i, (c, k, p) in enumerate(zip(channels, kernels, paddings)):
+            layers += [torch.nn.Conv2d(c_in, c, k, padding=p, bias=False), torch.nn.BatchNorm2d(c), torch.nn.ReLU(inplace=True)]
+            if i in (1, 3):
+                layers.append(torch.nn.AvgPool2d(5, 2, 2))
+            c_in = c
+        layers.append(torch.nn.AvgPool2d(5, 1, 0))
+        self.features = torch.nn.Sequential(*layers)
+        self.pool_out = pool_out
+        self.head = torch.nn.Sequential(
+            torch.nn.Linear(pool_out, 64), torch.nn.BatchNorm1d(64), torch.nn.ELU(inplace=True), torch.nn.Linear(64, n_classes)
+        )
+
+    def forward(self, x):
+        f = self.features(x)
+        f = f.reshape(f.shape[0], self.pool_out, -1).amax(dim=2)
+        return self.head(f)

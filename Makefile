@@ -24,6 +24,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_group.py
+	$(PY) benchmarks/bench_kernels.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check steerable tests benchmarks

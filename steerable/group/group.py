@@ -68,6 +68,25 @@ class Group:
     def __init__(self, maximum_frequency: int | None = None):
         self._maximum_frequency = maximum_frequency
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # memoise each group's _irrep_spec per instance: it sits on every hot path
+        raw = cls.__dict__.get("_irrep_spec")
+        if raw is not None:
+
+            def cached(self, id, _raw=raw):
+                cache = self.__dict__.setdefault("_spec_cache", {})
+                try:
+                    return cache[id]
+                except KeyError:
+                    spec = cache[id] = _raw(self, id)
+                    return spec
+                except TypeError:  # unhashable (invalid) id: let the group explain
+                    return _raw(self, id)
+
+            cached.__doc__ = raw.__doc__
+            cls._irrep_spec = cached
+
     # ---------------------------------------------------------------- identity of the group
     def _key(self) -> tuple:
         raise NotImplementedError

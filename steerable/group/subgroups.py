@@ -6,15 +6,39 @@ from functools import lru_cache
 
 from .element import GroupElement
 
-__all__ = ["subgroup", "SubgroupInclusion", "SubgroupRestriction", "subgroup_key"]
+__all__ = ["subgroup", "SubgroupInclusion", "SubgroupRestriction", "subgroup_key", "SubgroupId"]
+
+
+def _typed(x):
+    if isinstance(x, tuple):
+        return ("tuple",) + tuple(_typed(i) for i in x)
+    return (type(x).__name__, x)
+
+
+class SubgroupId(tuple):
+    """A subgroup id as a tuple that compares by value *and type*: in Python
+    ``(False, False, 4) == (False, 0.0, 4)``, but the first is C4 about z and the second D4, so
+    caches keyed by ids must tell them apart."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if isinstance(other, tuple):
+            return _typed(self) == _typed(other)
+        return NotImplemented
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self):
+        return hash(_typed(self))
 
 
 def subgroup_key(id):
-    """A hashable normal form of a subgroup id (lists become tuples)."""
-    if isinstance(id, list):
-        return tuple(subgroup_key(i) for i in id)
-    if isinstance(id, tuple):
-        return tuple(subgroup_key(i) for i in id)
+    """A hashable normal form of a subgroup id (lists become tuples; tuples compare by type)."""
+    if isinstance(id, (list, tuple)):
+        return SubgroupId(subgroup_key(i) for i in id)
     return id
 
 

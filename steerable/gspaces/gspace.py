@@ -40,6 +40,14 @@ class GSpace:
     def __repr__(self):
         return self.name
 
+    def type(self, *representations):
+        """A :class:`~steerable.nn.FieldType` of this gspace with the given representations.
+
+        (The one place where a lower layer reaches up: escnn's API puts it here.)"""
+        from ..nn.field_type import FieldType
+
+        return FieldType(self, representations)
+
     # ------------------------------------------------------------- representations of G
     @property
     def irreps(self):
@@ -86,6 +94,10 @@ class GSpace:
         axes): all such elements for finite groups, a selection for continuous ones."""
         group = self.fibergroup
         candidates = group.elements if not group.continuous else list(group.testing_elements())
+        if group.continuous:
+            if group.name in ("SO(3)", "O(3)"):  # all the cube's symmetries
+                candidates += group.grid("cube")
+            candidates = list(dict.fromkeys(candidates))
         if self.dimensionality == 0:
             return candidates
         keep = []
@@ -121,6 +133,12 @@ class GSpace:
         R^d, Gaussian rings of radii ``rings`` and widths ``sigma`` with the band limit of
         :func:`steerable.kernels.bandlimit.max_orders`. May be empty (``dim == 0``).
         """
+        for label, rep in (("in_repr", in_repr), ("out_repr", out_repr)):
+            if rep.group != self.fibergroup:
+                raise ValueError(
+                    f"{label} is a representation of {rep.group.name}, but {self.name} is a "
+                    f"gspace of {self.fibergroup.name}"
+                )
         if self.dimensionality == 0:
             return PointBasis(in_repr, out_repr, basis_filter)
         if rings is None or sigma is None:

@@ -61,6 +61,14 @@ def default_sigma(rings, dilation: float = 1.0) -> np.ndarray:
 def max_orders(rings, frequencies_cutoff=None, maximum_frequency=None, dilation: float = 1.0) -> list[int]:
     """The highest harmonic order per ring (see the module docstring)."""
     rings = np.asarray(rings, dtype=np.float64)
+    if not (np.isfinite(float(dilation)) and float(dilation) > 0):
+        raise ValueError(f"dilation must be a positive number, got {dilation}")
+    if maximum_frequency is not None and as_int(maximum_frequency, "maximum_frequency") < 0:
+        raise ValueError(f"maximum_frequency must be None or a non-negative integer, got {maximum_frequency}")
+    if frequencies_cutoff is not None and not callable(frequencies_cutoff):
+        cutoff = float(frequencies_cutoff)
+        if not np.isfinite(cutoff) or cutoff < 0:
+            raise ValueError(f"frequencies_cutoff must be a non-negative number or a callable, got {cutoff}")
     out = []
     for r in rings / float(dilation):
         if r < 1e-9:

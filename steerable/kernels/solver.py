@@ -44,11 +44,16 @@ class Embedding:
             grp = g.subgroup(sgid)[0]
         return grp
 
+    def _key(self):
+        # typed: subgroup ids such as (False, False, 4) (C4 about z) and (False, 0.0, 4) (D4)
+        # compare equal as plain tuples (False == 0 == 0.0), but are different embeddings
+        return (self.d, _typed(self.chain))
+
     def __eq__(self, other):
-        return isinstance(other, Embedding) and (self.d, self.chain) == (other.d, other.chain)
+        return isinstance(other, Embedding) and self._key() == other._key()
 
     def __hash__(self):
-        return hash((self.d, self.chain))
+        return hash(self._key())
 
     def __repr__(self):
         return f"Embedding(d={self.d}, chain={self.chain})"
@@ -58,6 +63,13 @@ class Embedding:
         for grp, sgid in reversed(self.chain):
             element = grp.subgroup(sgid)[1](element)
         return element
+
+
+def _typed(x):
+    """``x`` with every leaf tagged by its type (a hashable key that tells False from 0.0)."""
+    if isinstance(x, (tuple, list)):
+        return (type(x).__name__,) + tuple(_typed(i) for i in x)
+    return (type(x).__name__, x)
 
 
 @lru_cache(maxsize=None)

@@ -59,7 +59,7 @@ class O3(Group):
             super()._check_param(param)
 
     def _canonical(self, value, param):
-        if param == "MAT" and np.shape(value) == (3, 3):
+        if param == "MAT" and isinstance(value, np.ndarray) and value.shape == (3, 3):
             mat = np.asarray(value, dtype=np.float64)
             j = int(np.linalg.det(mat) < 0)
             return (j, parse_rotation(-mat if j else mat, "MAT"))

@@ -97,9 +97,15 @@ class GeometricTensor:
 
     def __getitem__(self, slices) -> GeometricTensor:
         """Index batch and spatial dimensions like a tensor; the channel dimension is indexed by
-        *fields* (an int, slice or list of field indices)."""
+        *fields* (an int, slice or list of field indices). As in escnn, the number of dimensions
+        is preserved: an integer index ``i`` of a batch or spatial dimension keeps that dimension
+        with size 1."""
         if not isinstance(slices, tuple):
             slices = (slices,)
+        slices = tuple(
+            _keep_dim(s) if k != 1 and isinstance(s, int) and not isinstance(s, bool) else s
+            for k, s in enumerate(slices)
+        )
         if len(slices) < 2:
             return GeometricTensor(self.tensor[slices], self.type, None if self.coords is None else self.coords[slices])
         fields = slices[1]
@@ -146,6 +152,10 @@ class GeometricTensor:
                 GeometricTensor(self.tensor[:, start:end], self.type.index_select(range(a, b)), self.coords)
             )
         return out
+
+
+def _keep_dim(i: int) -> slice:
+    return slice(i, i + 1) if i != -1 else slice(-1, None)
 
 
 def tensor_directsum(tensors) -> GeometricTensor:

@@ -79,6 +79,7 @@ def test_so3_parametrisations_agree_with_matrices():
     o3 = G.o3_group()
     m = -g.to("MAT")
     assert o3.element(m, "MAT").to("MAT") == pytest.approx(m)
+    assert o3.element((1, g.to("MAT")), "MAT") == o3.element(m, "MAT")
 
 
 def test_planar_element_conventions():

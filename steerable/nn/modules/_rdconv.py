@@ -12,7 +12,7 @@ from ..field_type import FieldType
 from ..geometric_tensor import GeometricTensor
 from ..init import generalized_he_init
 from ..module import EquivariantModule
-from .basis_expansion import BlockBasisExpansion, cached_expansion
+from .basis_expansion import BlockBasisExpansion, Float64Constants, cached_expansion
 
 __all__ = ["RdConv"]
 
@@ -30,7 +30,7 @@ def _split_groups(field_type: FieldType, groups: int, what: str) -> FieldType:
     return field_type.index_select(range(n))
 
 
-class RdConv(EquivariantModule):
+class RdConv(Float64Constants, EquivariantModule):
     """Base of R2Conv/R3Conv and their transposes (see :class:`R2Conv` for the arguments)."""
 
     _transposed = False
@@ -80,16 +80,19 @@ class RdConv(EquivariantModule):
         self.recompute = recompute
         group_in = _split_groups(in_type, groups, "in_type")
         group_out = _split_groups(out_type, groups, "out_type")
+        # the filter is sampled at its dilated positions: rings, widths, band limit and grid all
+        # scale with the dilation (anisotropic dilations sample the undilated grid)
+        dil = _uniform_dilation(dilation, d)
         if rings is None:
-            rings = default_rings(self.kernel_size, dilation if isinstance(dilation, (int, float)) else 1)
+            rings = default_rings(self.kernel_size, dil)
         rings = np.asarray(rings, dtype=np.float64)
         if sigma is None:
-            sigma = default_sigma(rings)
+            sigma = default_sigma(rings, dil)
         # a transposed conv is the adjoint of a conv from out_type to in_type
         basis_in, basis_out = (group_out, group_in) if self._transposed else (group_in, group_out)
         basis = in_type.gspace.build_kernel_basis(
             basis_in.representation, basis_out.representation, rings=rings, sigma=sigma,
-            frequencies_cutoff=frequencies_cutoff, basis_filter=basis_filter,
+            frequencies_cutoff=frequencies_cutoff, basis_filter=basis_filter, dilation=dil,
         )
         if basis.dim == 0:
             raise EmptyBasisException(
@@ -98,7 +101,7 @@ class RdConv(EquivariantModule):
                 f"(frequencies_cutoff), more rings or a larger kernel"
             )
         self.basis = basis
-        points = kernel_grid(self.kernel_size, d)
+        points = kernel_grid(self.kernel_size, d, dil)
         self.expansion = BlockBasisExpansion(basis, points, basis_out.representations, basis_in.representations)
         self.weights = torch.nn.Parameter(torch.zeros(groups * basis.dim))
         trivial = basis_out.fibergroup.trivial_representation.id
@@ -106,7 +109,7 @@ class RdConv(EquivariantModule):
         triv_cols = [k for k, i in enumerate(_irrep_positions(bias_type)) if i == trivial]
         if bias and triv_cols:
             q = bias_type.change_of_basis[:, triv_cols]  # (size, n_trivial)
-            self.register_buffer("bias_expansion", torch.tensor(q, dtype=torch.get_default_dtype()), persistent=False)
+            self.register_constant("bias_expansion", q)
             self.bias = torch.nn.Parameter(torch.zeros(groups * len(triv_cols)))
         else:
             self.register_parameter("bias", None)
@@ -205,6 +208,11 @@ def _irrep_positions(field_type: FieldType) -> list:
         d = field_type.fibergroup._irrep_spec(i).dim
         out.extend([i] * d if d == 1 else [None] * d)
     return out
+
+
+def _uniform_dilation(dilation, d) -> float:
+    values = set(_expand(dilation, d))
+    return float(values.pop()) if len(values) == 1 else 1.0
 
 
 def _expand(value, d):

@@ -14,10 +14,32 @@ import torch
 
 from ...kernels.basis import SteerableKernelBasis
 
-__all__ = ["BlockBasisExpansion", "cached_expansion"]
+__all__ = ["BlockBasisExpansion", "cached_expansion", "Float64Constants"]
 
 
-class BlockBasisExpansion(torch.nn.Module):
+class Float64Constants:
+    """Mixin for torch modules whose constant buffers (bases, changes of basis) are computed in
+    float64: the buffer is created in the default dtype, and every dtype/device change
+    (``.double()``, ``.to(...)``) re-derives it from the float64 source instead of casting the
+    rounded copy, so a layer built in float32 and converted to float64 is exact in float64."""
+
+    def register_constant(self, name: str, array) -> None:
+        source = np.array(array, dtype=np.float64)
+        if "_constants" not in self.__dict__:
+            self._constants = {}
+        self._constants[name] = source
+        self.register_buffer(name, torch.tensor(source, dtype=torch.get_default_dtype()), persistent=False)
+
+    def _apply(self, fn, recurse=True):
+        out = super()._apply(fn, recurse)
+        for name, source in self.__dict__.get("_constants", {}).items():
+            buf = self._buffers.get(name)
+            if buf is not None and buf.is_floating_point():
+                self._buffers[name] = torch.tensor(source, dtype=buf.dtype, device=buf.device)
+        return out
+
+
+class BlockBasisExpansion(Float64Constants, torch.nn.Module):
     """Expands ``weights`` (``(dim,)``) into a filter ``(out, in, P)``.
 
     Grouping the irrep blocks by irrep type makes the positions of one irrep pair a full
@@ -84,8 +106,7 @@ class BlockBasisExpansion(torch.nn.Module):
                 rows = out_rank[attrs["out_irrep_idx"][mine]] * len(i_blocks) + in_rank[attrs["in_irrep_idx"][mine]]
                 gather[rows, attrs["inner_idx"][mine]] = mine
                 block = values[p].transpose(1, 2, 3, 0).reshape(n_p, d_o * d_i * P)
-                self.register_buffer(f"basis_{p}", torch.as_tensor(block, dtype=torch.get_default_dtype()),
-                                     persistent=False)
+                self.register_constant(f"basis_{p}", block)
                 self.register_buffer(f"gather_{p}", torch.as_tensor(gather), persistent=False)
                 row.append((p, len(o_blocks), len(i_blocks), d_o, d_i))
             self._layout.append(row)
@@ -100,7 +121,7 @@ class BlockBasisExpansion(torch.nn.Module):
         self._q_in = _ChangeOfBasis(in_reprs)
         for name, q in (("q_out", self._q_out), ("q_in", self._q_in)):
             if q.matrix is not None:
-                self.register_buffer(name, torch.tensor(q.matrix, dtype=torch.get_default_dtype()), persistent=False)
+                self.register_constant(name, q.matrix)
 
     def _setup_dense(self, basis, values, out_reprs, in_reprs) -> bool:
         """Uniform field types with a small per-field-pair basis use one dense matmul:
@@ -136,8 +157,7 @@ class BlockBasisExpansion(torch.nn.Module):
         fo = np.repeat(np.arange(n_fo), n_fi)
         fi = np.tile(np.arange(n_fi), n_fo)
         gather = table[(fo[:, None] * nb_o + lo[None]), (fi[:, None] * nb_i + li[None]), le[None]]
-        self.register_buffer("dense_basis", torch.as_tensor(dense.reshape(k, -1), dtype=torch.get_default_dtype()),
-                             persistent=False)
+        self.register_constant("dense_basis", dense.reshape(k, -1))
         self.register_buffer("dense_gather", torch.as_tensor(gather), persistent=False)
         self._dense_shape = (n_fo, n_fi, s_o, s_i, P)
         return True
@@ -189,19 +209,29 @@ def _blocks_by_type(blocks):
 
 
 def cached_expansion(module):
-    """``module.expand_parameters()``, cached in eval mode until the parameters change.
+    """``module.expand_parameters()``, cached in eval mode (when no gradient is wanted) until the
+    parameters change.
 
     The cache is a plain attribute (``module._cache``), not a buffer, so state_dict keys are the
     same in train and eval mode; it is computed under ``no_grad`` (deepcopy-able) and keyed by
     the parameters' versions, dtype, device and storage, so ``.to()``, ``load_state_dict`` and
-    optimiser steps invalidate it."""
+    optimiser steps invalidate it. The expansion always runs outside autocast, in the parameters'
+    dtype (like a plain conv's weight, autocast casts the filter where it is used), so a filter
+    cached under autocast is valid outside it too."""
+    no_autocast = torch.autocast(module.weights.device.type, enabled=False)
     if module.training or module.recompute or torch.compiler.is_compiling():
         module._cache = None
-        return module.expand_parameters()
+        with no_autocast:
+            return module.expand_parameters()
     params = [module.weights] + ([] if module.bias is None else [module.bias])
+    if torch.is_grad_enabled() and any(p.requires_grad for p in params):
+        # eval mode but gradients are wanted (e.g. fine-tuning with frozen batch norm): expand
+        # with the autograd graph; the no-grad cache serves inference (no_grad/inference_mode)
+        with no_autocast:
+            return module.expand_parameters()
     key = tuple((p._version, p.dtype, p.device, p.data_ptr()) for p in params)
     if module._cache is None or module._cache[0] != key:
-        with torch.no_grad():
+        with torch.no_grad(), no_autocast:
             module._cache = (key, module.expand_parameters())
     return module._cache[1]
 

@@ -19,8 +19,8 @@ class InnerBatchNorm(EquivariantModule):
 
     Fields of equal size are normalised together in one ``batch_norm`` call over
     ``(B, fields, size, *spatial)``. ``export()`` gives an equivalent ``torch.nn.BatchNorm{1,2,3}d``
-    on the channels (identical in eval mode, and in train mode up to the unbiased running-variance
-    update, which is computed per field here).
+    on the channels, identical in eval mode (export for inference: in train mode a plain batch
+    norm would compute per-channel rather than per-field batch statistics).
 
     Shapes:
         - input/output: ``(B, C, ...)``
@@ -102,7 +102,11 @@ class InnerBatchNorm(EquivariantModule):
     def export(self) -> torch.nn.Module:
         d = self.in_type.gspace.dimensionality
         cls = {0: torch.nn.BatchNorm1d, 2: torch.nn.BatchNorm2d, 3: torch.nn.BatchNorm3d}[d]
-        bn = cls(self.in_type.size, self.eps, self.momentum, self.affine, self.track_running_stats)
+        # built directly in the module's dtype/device: copying into a default-dtype module first
+        # would round float64 statistics to float32
+        source = self.weight if self.weight is not None else self.running_mean
+        factory = {} if source is None else {"dtype": source.dtype, "device": source.device}
+        bn = cls(self.in_type.size, self.eps, self.momentum, self.affine, self.track_running_stats, **factory)
         with torch.no_grad():
             if self.affine:
                 bn.weight.copy_(self._channel_values(self.weight))
@@ -111,9 +115,6 @@ class InnerBatchNorm(EquivariantModule):
                 bn.running_mean.copy_(self._channel_values(self.running_mean))
                 bn.running_var.copy_(self._channel_values(self.running_var))
                 bn.num_batches_tracked.copy_(self.num_batches_tracked)
-        source = self.weight if self.weight is not None else self.running_mean
-        if source is not None:
-            bn = bn.to(device=source.device, dtype=source.dtype)
         return bn.train(self.training)
 
     def extra_repr(self):

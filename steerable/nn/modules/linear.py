@@ -11,12 +11,12 @@ from ..field_type import FieldType
 from ..geometric_tensor import GeometricTensor
 from ..init import generalized_he_init
 from ..module import EquivariantModule
-from .basis_expansion import BlockBasisExpansion, cached_expansion
+from .basis_expansion import BlockBasisExpansion, Float64Constants, cached_expansion
 
 __all__ = ["Linear"]
 
 
-class Linear(EquivariantModule):
+class Linear(Float64Constants, EquivariantModule):
     """The most general G-equivariant linear map between two field types of a ``no_base_space``
     gspace: W = sum_e w_e B_e over the basis B of Hom_G(rho_in, rho_out) (Schur blocks per
     irrep pair), plus a bias on the trivial fields. ``export()`` gives ``torch.nn.Linear``.
@@ -64,7 +64,7 @@ class Linear(EquivariantModule):
             start += d
         if bias and triv_cols:
             q = out_type.change_of_basis[:, triv_cols]
-            self.register_buffer("bias_expansion", torch.tensor(q, dtype=torch.get_default_dtype()), persistent=False)
+            self.register_constant("bias_expansion", q)
             self.bias = torch.nn.Parameter(torch.zeros(len(triv_cols)))
         else:
             self.register_parameter("bias", None)

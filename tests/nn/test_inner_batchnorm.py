@@ -1,0 +1,132 @@
+"""InnerBatchNorm: per-field statistics, equivariance in train and eval mode, export."""
+
+import numpy as np
+import pytest
+import torch
+
+from steerable import gspaces, nn
+
+from ._helpers import EXACT
+
+
+def _types():
+    gs = gspaces.flipRot2dOnR2(4)
+    return {
+        "uniform": nn.FieldType(gs, [gs.regular_repr] * 3),
+        "mixed_sizes": nn.FieldType(gs, [gs.regular_repr, gs.trivial_repr, gs.quotient_repr((0.0, 1)),
+                                         gs.trivial_repr]),
+    }
+
+
+def _field_stats(t, x):
+    """Per-field mean and biased variance over (batch, the field's channels, space)."""
+    means, variances = [], []
+    for s, e in zip(t.fields_start, t.fields_end):
+        block = x[:, s:e]
+        means.append(block.mean())
+        variances.append(block.var(unbiased=False))
+    return torch.stack(means), torch.stack(variances)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "mixed_sizes"])
+def test_train_mode_normalises_per_field(kind):
+    t = _types()[kind]
+    bn = nn.InnerBatchNorm(t, momentum=0.25).double()
+    scale = torch.linspace(0.5, 3.0, t.size, dtype=torch.float64)[None, :, None, None]
+    x = torch.randn(4, t.size, 5, 5, dtype=torch.float64) * scale + 2.0
+    y = bn(t(x)).tensor.detach()
+    mean, var = _field_stats(t, y)
+    assert mean.abs().max() < 1e-12
+    np.testing.assert_allclose(var.numpy(), 1.0, atol=1e-4)  # var / (var + eps)
+    # channels inside a field are NOT normalised separately: the per-channel spread survives
+    assert y[:, 0].std() != pytest.approx(float(y[:, 7].std()), rel=1e-3)
+    m, v = _field_stats(t, x)
+    sizes = [e - s for s, e in zip(t.fields_start, t.fields_end)]
+    counts = torch.tensor([4 * 25 * n for n in sizes], dtype=torch.float64)
+    assert torch.allclose(bn.running_mean, 0.25 * m, atol=1e-12)
+    assert torch.allclose(bn.running_var, 0.75 + 0.25 * v * counts / (counts - 1), atol=1e-12)
+    assert int(bn.num_batches_tracked) == 1
+
+
+@pytest.mark.parametrize("kind", ["uniform", "mixed_sizes"])
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_equivariance(kind, mode):
+    t = _types()[kind]
+    bn = nn.InnerBatchNorm(t).double()
+    with torch.no_grad():
+        bn.weight.uniform_(0.5, 2.0)
+        bn.bias.normal_()
+        bn.running_mean.normal_()
+        bn.running_var.uniform_(0.5, 2.0)
+    getattr(bn, mode)()
+    x = t(torch.randn(3, t.size, 5, 5, dtype=torch.float64))
+    y = bn(x)
+    for g in t.testing_elements:
+        assert (bn(x.transform(g)).tensor - y.transform(g).tensor).abs().max() < EXACT
+    assert len(t.testing_elements) == 8
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("track", [True, False])
+def test_options(affine, track):
+    t = _types()["mixed_sizes"]
+    bn = nn.InnerBatchNorm(t, affine=affine, track_running_stats=track).double().eval()
+    assert (bn.weight is not None) == affine and (bn.running_mean is not None) == track
+    x = t(torch.randn(4, t.size, 3, 3, dtype=torch.float64) + 5)
+    y = bn(x).tensor
+    if track:  # eval with fresh running statistics (0, 1): only eps
+        assert torch.allclose(y, x.tensor / np.sqrt(1 + 1e-5), atol=1e-12)
+    else:  # batch statistics are used in eval mode too
+        assert _field_stats(t, y)[0].abs().max() < 1e-12
+
+
+@pytest.mark.parametrize("kind", ["uniform", "mixed_sizes"])
+def test_export_eval(kind):
+    t = _types()[kind]
+    bn = nn.InnerBatchNorm(t).double()
+    with torch.no_grad():
+        bn.weight.uniform_(0.5, 2.0)
+        bn.bias.normal_()
+    for _ in range(3):
+        bn(t(torch.randn(4, t.size, 5, 5, dtype=torch.float64) * 3 + 1))
+    bn.eval()
+    exported = bn.export()
+    assert isinstance(exported, torch.nn.BatchNorm2d) and not exported.training
+    assert exported.weight.dtype == torch.float64
+    x = torch.randn(2, t.size, 5, 5, dtype=torch.float64)
+    y = bn(t(x)).tensor
+    assert (y - exported(x)).abs().max() <= 1e-12 * y.abs().max()
+    assert int(exported.num_batches_tracked) == 3
+
+
+def test_state_dict_and_errors():
+    t = _types()["mixed_sizes"]
+    bn = nn.InnerBatchNorm(t)
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    assert bn.weight.shape == (len(t),)
+    gs = t.gspace
+    with pytest.raises(ValueError, match="InnerBatchNorm acts channel by channel.*irrep_1,1"):
+        nn.InnerBatchNorm(nn.FieldType(gs, [gs.regular_repr, gs.irrep(1, 1)]))
+    with pytest.raises(ValueError, match="expects fields of type"):
+        bn(_types()["uniform"](torch.randn(2, 24, 3, 3)))
+
+
+@pytest.mark.parametrize("space", ["octa", "C4_on_point"])
+def test_export_3d_and_0d(space):
+    from steerable import group
+
+    if space == "octa":
+        gs, spatial, cls = gspaces.octaOnR3(), (3, 3, 3), torch.nn.BatchNorm3d
+    else:
+        gs, spatial, cls = gspaces.no_base_space(group.cyclic_group(4)), (), torch.nn.BatchNorm1d
+    t = nn.FieldType(gs, [gs.regular_repr, gs.trivial_repr])
+    bn = nn.InnerBatchNorm(t).double()
+    for _ in range(2):
+        bn(t(torch.randn(4, t.size, *spatial, dtype=torch.float64) + 1))
+    bn.eval()
+    exported = bn.export()
+    assert type(exported) is cls
+    x = torch.randn(4, t.size, *spatial, dtype=torch.float64)
+    y = bn(t(x)).tensor
+    assert (y - exported(x)).abs().max() <= 1e-12 * y.abs().max()
+    assert bn.running_mean.shape == (len(t),)

@@ -22,15 +22,17 @@ test-slow: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m steerable demo
 
+# each script compares side by side with escnn when .venv-escnn exists (make bench-escnn)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_group.py
 	$(PY) benchmarks/bench_kernels.py
+	$(PY) benchmarks/bench_nn.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check steerable tests benchmarks
 
 # escnn 1.0.11 as a benchmark peer, in its own virtual environment (never a dependency), then
-# the group benchmark side by side. Its py3nj dependency builds from source with a Fortran
+# every benchmark side by side. Its py3nj dependency builds from source with a Fortran
 # compiler: apt-get update && apt-get install -y gfortran
 FC ?= gfortran
 bench-escnn: $(STAMP)
@@ -47,7 +49,7 @@ bench-escnn: $(STAMP)
 	  .venv-escnn/bin/python -m pip install --quiet escnn==1.0.11; \
 	  .venv-escnn/bin/python -c "import escnn.group; print('escnn 1.0.11 ready in .venv-escnn')"; \
 	fi
-	$(PY) benchmarks/bench_group.py
+	$(MAKE) bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

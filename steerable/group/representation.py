@@ -149,12 +149,12 @@ class Representation:
     def matrices(self, elements) -> np.ndarray:
         """``(N, size, size)`` matrices at a sequence of group elements (vectorised)."""
         group = self._group
-        internals = []
-        for g in elements:
-            if not (isinstance(g, GroupElement) and (g._group is group or g._group == group)):
-                group._check_element(g)  # raises the informative error
-            internals.append(g._internal)
-        return self.matrices_internal(internals)
+        elements = list(elements)
+        if not all(type(g) is GroupElement and g._group is group for g in elements):
+            for g in elements:  # slow path: equal (not identical) groups, or an error to raise
+                if not (isinstance(g, GroupElement) and g._group == group):
+                    group._check_element(g)
+        return self.matrices_internal([g._internal for g in elements])
 
     def __call__(self, element: GroupElement) -> np.ndarray:
         self._group._check_element(element)

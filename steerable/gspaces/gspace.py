@@ -126,6 +126,7 @@ class GSpace:
         frequencies_cutoff=None,
         basis_filter=None,
         dilation: float = 1.0,
+        kernel_size: int | None = None,
     ) -> SteerableKernelBasis:
         """The basis of steerable kernels from ``in_repr`` to ``out_repr`` on this space.
 
@@ -145,7 +146,7 @@ class GSpace:
             raise ValueError("build_kernel_basis on R^d needs rings and sigma")
         return steerable_basis(
             self.embedding, in_repr, out_repr, rings, sigma, maximum_frequency, frequencies_cutoff,
-            basis_filter, dilation, allow_empty=True,
+            basis_filter, dilation, allow_empty=True, kernel_size=kernel_size,
         )
 
 

@@ -57,6 +57,7 @@ def steerable_basis(
     filter=None,
     dilation: float = 1.0,
     allow_empty: bool = False,
+    kernel_size: int | None = None,
 ) -> SteerableKernelBasis:
     """The G-steerable basis for G embedded in O(d) by ``embedding``, on Gaussian rings.
 
@@ -69,7 +70,7 @@ def steerable_basis(
                 f"{group.name} acting on R^{embedding.d}"
             )
     radial = GaussianRadialProfile(radii, sigma)
-    orders = max_orders(radial.radii, frequencies_cutoff, maximum_frequency, dilation)
+    orders = max_orders(radial.radii, frequencies_cutoff, maximum_frequency, dilation, kernel_size, embedding.d)
     basis = SteerableKernelBasis(embedding, group, in_repr, out_repr, radial, orders, filter)
     if basis.dim == 0 and not allow_empty:
         raise EmptyBasisException(

@@ -49,23 +49,48 @@ def test_kernel_grid_bad_input():
 
 
 @pytest.mark.parametrize(
-    "k,expected",
-    [(1, [0.0]), (2, [0.5]), (3, [0.0, 1.0]), (4, [0.5, 1.5]), (5, [0.0, 1.0, 2.0]), (6, [0.5, 1.5, 2.5])],
+    "k,expected,sigma",
+    [
+        (1, [0.0], [0.005]),
+        (2, [np.sqrt(2) / 2], [0.6]),  # escnn builds nothing for k = 2; we keep its 4 points
+        (3, [0.0, 1.0], [0.005, 0.4]),
+        (4, [1.0], [0.4]),  # even sizes have no centre point: no radius-0 ring
+        (5, [0.0, 1.0, 2.0], [0.005, 0.6, 0.4]),
+        (6, [1.0, 2.0], [0.6, 0.4]),
+        (7, [0.0, 1.0, 2.0, 3.0], [0.005, 0.6, 0.6, 0.4]),
+    ],
 )
-def test_default_rings(k, expected):
+def test_default_rings_and_sigma(k, expected, sigma):
     np.testing.assert_allclose(default_rings(k), expected)
     np.testing.assert_allclose(default_rings(k, dilation=2.0), 2.0 * np.array(expected))
-    sigma = default_sigma(default_rings(k))
-    assert sigma.shape == (len(expected),) and np.all(sigma > 0)
-    np.testing.assert_allclose(default_sigma(default_rings(k), dilation=3.0), 3.0 * sigma)
+    np.testing.assert_allclose(default_sigma(default_rings(k), kernel_size=k), sigma)
+    np.testing.assert_allclose(default_sigma(default_rings(k), dilation=3.0, kernel_size=k), 3.0 * np.array(sigma))
     # every default ring lies within the grid's extent
     pts = kernel_grid(k, 2)
     assert max(expected) <= np.linalg.norm(pts, axis=1).max() + 1e-12
 
 
-def test_max_orders_default_cutoff_is_two_r():
-    rings = [0.0, 0.5, 1.0, 1.5, 2.0, 2.7]
-    assert max_orders(rings) == [0, 1, 2, 3, 4, 5]
+def test_default_rings_kernel_size_two_in_3d_passes_through_the_corners():
+    np.testing.assert_allclose(default_rings(2, dimension=3), [np.sqrt(3) / 2])
+    np.testing.assert_allclose(np.linalg.norm(kernel_grid(2, 3), axis=1), np.sqrt(3) / 2)
+
+
+def test_max_orders_default_policy_2d():
+    # escnn 1.0.11's default, measured on escnn: 2 on the outermost ring r = R = k // 2,
+    # 2r for odd r, 2r - 1 for even r, floor(2r) off the integers
+    assert max_orders([0.0, 1.0], kernel_size=3) == [0, 2]
+    assert max_orders([0.0, 1.0, 2.0], kernel_size=5) == [0, 2, 2]
+    assert max_orders([0.0, 1.0, 2.0, 3.0], kernel_size=7) == [0, 2, 3, 2]
+    assert max_orders([0.0, 1.0, 2.0, 3.0, 4.0], kernel_size=9) == [0, 2, 3, 6, 2]
+    assert max_orders([1.0, 2.0], kernel_size=6) == [2, 3]
+    assert max_orders([np.sqrt(2) / 2], kernel_size=2) == [1]
+
+
+def test_max_orders_default_policy_3d():
+    # min(2r, R - r + 2)
+    assert max_orders([0.0, 1.0, 2.0], kernel_size=5, dimension=3) == [0, 2, 2]
+    assert max_orders([0.0, 1.0, 2.0, 3.0, 4.0], kernel_size=9, dimension=3) == [0, 2, 4, 3, 2]
+    assert max_orders([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], kernel_size=11, dimension=3) == [0, 2, 4, 4, 3, 2]
 
 
 def test_max_orders_float_cutoff_floor():
@@ -111,10 +136,11 @@ def test_band_limit_reaches_the_basis():
     rep = space.fibergroup.bl_regular_representation(3)
     rings = [0.0, 1.0, 2.0, 3.0]
     for kwargs, expected in (
-        ({}, [0, 2, 4, 6]),
+        ({}, [0, 2, 3, 2]),  # the default policy (R = the largest ring, 3)
+        ({"frequencies_cutoff": 2.0}, [0, 2, 4, 6]),
         ({"frequencies_cutoff": 1.0}, [0, 1, 2, 3]),
         ({"frequencies_cutoff": lambda r: 2 * r + 1}, [0, 3, 5, 7]),
-        ({"maximum_frequency": 2}, [0, 2, 2, 2]),
+        ({"maximum_frequency": 2, "frequencies_cutoff": 2.0}, [0, 2, 2, 2]),
     ):
         basis = space.build_kernel_basis(rep, rep, rings=rings, sigma=0.6, **kwargs)
         assert list(basis.max_orders) == expected

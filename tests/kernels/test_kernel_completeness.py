@@ -91,7 +91,7 @@ def test_dimension_matches_constraint_rank(name):
     rings, _ = RINGS[d]
     irreps = _irreps_under_test(group, 4)
     rep = _irrep_sum(group, irreps)
-    basis = gspace.build_kernel_basis(rep, rep, rings=rings, sigma=0.6, maximum_frequency=3)
+    basis = gspace.build_kernel_basis(rep, rep, rings=rings, sigma=0.6, maximum_frequency=3, frequencies_cutoff=2.0)
     orders = basis.max_orders
     assert list(orders) == [0, 2, 3]
     elements = check_elements(group, n_random=5, seed=11)
@@ -125,7 +125,7 @@ def test_dimension_matches_constraint_rank(name):
 def test_known_dimensions(factory, rep, expected):
     gspace = factory()
     r = rep(gspace)
-    basis = gspace.build_kernel_basis(r, r, rings=[0.0, 1.0, 2.0], sigma=0.6)
+    basis = gspace.build_kernel_basis(r, r, rings=[0.0, 1.0, 2.0], sigma=0.6, frequencies_cutoff=2.0)
     assert basis.max_orders == (0, 2, 4)
     assert basis.dim == expected
 
@@ -137,7 +137,7 @@ def test_trivial_group_counts_all_harmonics():
         (gs.trivialOnR3(), lambda J: 2 * J + 1),
     ):
         rep = gspace.fibergroup.regular_representation + gspace.fibergroup.regular_representation
-        basis = gspace.build_kernel_basis(rep, rep, rings=[0.0, 1.0, 2.0], sigma=0.6)
+        basis = gspace.build_kernel_basis(rep, rep, rings=[0.0, 1.0, 2.0], sigma=0.6, frequencies_cutoff=2.0)
         per_entry = sum(hdim(J) for jmax in basis.max_orders for J in range(jmax + 1))
         assert basis.dim == 4 * per_entry
 

@@ -38,7 +38,7 @@ SCRIPT = textwrap.dedent(
         "ico_regular": (ico, ico.regular_repr, G.directsum(ico.irreps, name="all"), [0.0, 1.0, 1.6]),
     }
     for name, (space, rin, rout, rings) in cases.items():
-        basis = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6)
+        basis = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, frequencies_cutoff=2.0)
         points = np.random.default_rng(1).normal(size=(3, space.dimensionality))
         out[name], arrays[name] = digest(basis, points)
         out[name + "_dim"] = basis.dim

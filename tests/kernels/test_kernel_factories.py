@@ -114,11 +114,11 @@ def test_empty_basis_raises_with_representation_names():
     so2 = G.so2_group(3)
     rin, rout = so2.irrep(3), so2.trivial_representation
     with pytest.raises(K.EmptyBasisException) as err:
-        K.kernels_SO2_act_R2(rin, rout, RADII, SIGMA, maximum_frequency=1)
+        K.kernels_SO2_act_R2(rin, rout, RADII, SIGMA, maximum_frequency=1, frequencies_cutoff=2.0)
     assert isinstance(err.value, ValueError)
     assert rin.name in str(err.value) and rout.name in str(err.value)
     # with a high enough frequency the same request succeeds
-    assert K.kernels_SO2_act_R2(rin, rout, RADII, SIGMA, maximum_frequency=3).dim > 0
+    assert K.kernels_SO2_act_R2(rin, rout, RADII, SIGMA, maximum_frequency=3, frequencies_cutoff=2.0).dim > 0
     # the gspace allows an empty basis
     assert (
         gs.rot2dOnR2(-1).build_kernel_basis(rin, rout, rings=RADII, sigma=SIGMA, maximum_frequency=1).dim == 0
@@ -138,15 +138,15 @@ def test_mismatched_groups_name_both():
     with pytest.raises(ValueError) as err:
         space.build_kernel_basis(
             c8.regular_representation, c4.regular_representation, rings=RADII, sigma=SIGMA
-        )
+        , frequencies_cutoff=2.0)
     assert "C8" in str(err.value) and "C4" in str(err.value)
     with pytest.raises(ValueError) as err:
-        space.build_kernel_basis(c4.regular_representation, c8.irrep(1), rings=RADII, sigma=SIGMA)
+        space.build_kernel_basis(c4.regular_representation, c8.irrep(1), rings=RADII, sigma=SIGMA, frequencies_cutoff=2.0)
     assert "C8" in str(err.value) and "C4" in str(err.value)
     with pytest.raises(ValueError) as err:
         gs.rot3dOnR3().build_kernel_basis(
             G.o3_group().irrep(0, 1), G.so3_group().irrep(1), rings=RADII, sigma=SIGMA
-        )
+        , frequencies_cutoff=2.0)
     assert "O(3)" in str(err.value) and "SO(3)" in str(err.value)
     with pytest.raises(ValueError) as err:
         K.kernels_CN_act_R2(c8.irrep(1), c4.irrep(1), RADII, SIGMA)
@@ -179,7 +179,7 @@ def test_bad_rings_raise(radii, sigma):
     space = gs.rot2dOnR2(4)
     rep = space.regular_repr
     with pytest.raises(ValueError):
-        space.build_kernel_basis(rep, rep, rings=radii, sigma=sigma)
+        space.build_kernel_basis(rep, rep, rings=radii, sigma=sigma, frequencies_cutoff=2.0)
     with pytest.raises(ValueError):
         K.GaussianRadialProfile(radii, sigma)
     with pytest.raises(ValueError):
@@ -194,7 +194,7 @@ def test_build_kernel_basis_needs_rings_on_rd():
 
 def test_bad_points_raise():
     space = gs.rot3dOnR3()
-    basis = space.build_kernel_basis(space.trivial_repr, space.trivial_repr, rings=RADII, sigma=SIGMA)
+    basis = space.build_kernel_basis(space.trivial_repr, space.trivial_repr, rings=RADII, sigma=SIGMA, frequencies_cutoff=2.0)
     for bad in (np.zeros((4, 2)), np.zeros(3), np.array([[0.0, np.nan, 1.0]])):
         with pytest.raises(ValueError):
             basis.sample(bad)

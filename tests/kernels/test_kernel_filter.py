@@ -33,7 +33,7 @@ def test_vectorised_and_per_element_filters_agree(name):
     rin, rout = _reps(space)
     d = space.dimensionality
     rings = [0.0, 1.0, 2.0]
-    full = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6)
+    full = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, frequencies_cutoff=2.0)
 
     def vectorised(a):
         return (a["order"] <= 1) & (a["radius"] > 0)
@@ -44,9 +44,9 @@ def test_vectorised_and_per_element_filters_agree(name):
     def per_element_irreps(attr):  # uses keys only an element's dict has
         return attr["order"] <= 1 and attr["radius"] > 0 and attr["out_irrep"] is not None
 
-    a = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, basis_filter=vectorised)
-    b = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, basis_filter=per_element)
-    c = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, basis_filter=per_element_irreps)
+    a = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, basis_filter=vectorised, frequencies_cutoff=2.0)
+    b = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, basis_filter=per_element, frequencies_cutoff=2.0)
+    c = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, basis_filter=per_element_irreps, frequencies_cutoff=2.0)
     mask = vectorised(full.attributes)
     assert 0 < a.dim < full.dim and a.dim == int(mask.sum())
     assert a.dim == b.dim == c.dim
@@ -66,7 +66,7 @@ def test_attributes_and_iteration():
     rep = space.regular_repr
     basis = space.build_kernel_basis(
         rep, space.trivial_repr + space.irrep(1), rings=[0.0, 1.0], sigma=[0.5, 0.7]
-    )
+    , frequencies_cutoff=2.0)
     attrs = list(basis)
     assert len(attrs) == basis.dim == len(basis)
     for n, attr in enumerate(attrs):
@@ -88,7 +88,7 @@ def test_filter_on_factory_and_filter_to_empty():
     space = gs.flipRot3dOnR3()
     empty = space.build_kernel_basis(
         rep, rep, rings=[0.0, 1.0], sigma=0.6, basis_filter=lambda a: a["order"] > 10
-    )
+    , frequencies_cutoff=2.0)
     assert empty.dim == 0
     assert empty.sample(np.ones((2, 3))).shape == (2, 0, 3, 3)
     from steerable.kernels import EmptyBasisException

@@ -84,15 +84,16 @@ class RdConv(Float64Constants, EquivariantModule):
         # scale with the dilation (anisotropic dilations sample the undilated grid)
         dil = _uniform_dilation(dilation, d)
         if rings is None:
-            rings = default_rings(self.kernel_size, dil)
+            rings = default_rings(self.kernel_size, dil, d)
         rings = np.asarray(rings, dtype=np.float64)
         if sigma is None:
-            sigma = default_sigma(rings, dil)
+            sigma = default_sigma(rings, dil, self.kernel_size)
         # a transposed conv is the adjoint of a conv from out_type to in_type
         basis_in, basis_out = (group_out, group_in) if self._transposed else (group_in, group_out)
         basis = in_type.gspace.build_kernel_basis(
             basis_in.representation, basis_out.representation, rings=rings, sigma=sigma,
             frequencies_cutoff=frequencies_cutoff, basis_filter=basis_filter, dilation=dil,
+            kernel_size=self.kernel_size,
         )
         if basis.dim == 0:
             raise EmptyBasisException(

@@ -132,27 +132,50 @@ def main(argv=None) -> None:
     # 1. import cost ---------------------------------------------------------------------
     torch_imp = time_snippet("import torch", "import torch", cold=True, repeats=R)
     imp = time_snippet("import steerable", "import steerable", "import torch", cold=True, repeats=R)
-    imp_g = time_snippet("import steerable.group", "import steerable.group", "import torch",
-                         cold=True, repeats=R)
+    imp_g = time_snippet(
+        "import steerable.group", "import steerable.group", "import torch", cold=True, repeats=R
+    )
     imp_e = ref("import escnn", "import escnn", "import torch", cold=True, repeats=R)
     print("## 1. import cost on top of `import torch` (fresh interpreters, median)\n")
-    print_table([("`import steerable`", imp, imp_e, 0.3),
-                 ("`import steerable.group`", imp_g, imp_e, 0.3),
-                 ("(`import torch` itself, for scale)", torch_imp, None, None)])
+    print_table(
+        [
+            ("`import steerable`", imp, imp_e, 0.3),
+            ("`import steerable.group`", imp_g, imp_e, 0.3),
+            ("(`import torch` itself, for scale)", torch_imp, None, None),
+        ]
+    )
 
     # 2. icosahedral group, irreps, all CG ------------------------------------------------
     ico = time_snippet("ico", ICO, "from steerable.group import ico_group", cold=True, repeats=R)
     ico_e_first = ico_e_warm = None
     if esc:
         clear = escnn_cache_clearer(esc)
-        ico_e_first = ref("ico escnn first use", ESCNN_ICO, "from escnn.group import ico_group",
-                          cold=True, repeats=1, warmup=0, before_each=clear)
-        ico_e_warm = ref("ico escnn disk cache warm", ESCNN_ICO, "from escnn.group import ico_group",
-                         cold=True, repeats=E, warmup=1)
-    print("\n## 2. icosahedral group + all irreps + CG of all irrep pairs (fresh process, "
-          "imports excluded)\n")
-    print_table([("cold, escnn's disk cache empty (first use)", ico, ico_e_first, 0.2),
-                 ("cold, escnn's disk cache warm", ico, ico_e_warm, 0.2)])
+        ico_e_first = ref(
+            "ico escnn first use",
+            ESCNN_ICO,
+            "from escnn.group import ico_group",
+            cold=True,
+            repeats=1,
+            warmup=0,
+            before_each=clear,
+        )
+        ico_e_warm = ref(
+            "ico escnn disk cache warm",
+            ESCNN_ICO,
+            "from escnn.group import ico_group",
+            cold=True,
+            repeats=E,
+            warmup=1,
+        )
+    print(
+        "\n## 2. icosahedral group + all irreps + CG of all irrep pairs (fresh process, imports excluded)\n"
+    )
+    print_table(
+        [
+            ("cold, escnn's disk cache empty (first use)", ico, ico_e_first, 0.2),
+            ("cold, escnn's disk cache warm", ico, ico_e_warm, 0.2),
+        ]
+    )
     print(f"\nsteerable: {ico.info}" + (f"\nescnn:     {ico_e_warm.info}" if esc and ico_e_warm.ok else ""))
 
     # 3. SO(3) irreps l <= 8 on 10,000 elements -------------------------------------------
@@ -160,17 +183,37 @@ def main(argv=None) -> None:
     so3_el_cold = time_snippet("so3 elements cold", SO3_ELEMENTS, SO3_SETUP, cold=True, repeats=R)
     so3_wd = time_snippet("so3 wigner_D", SO3_WIGNER, SO3_SETUP, repeats=R, warmup=1)
     so3_e = ref("so3 escnn", ESCNN_SO3, ESCNN_SO3_SETUP, repeats=E, warmup=1)
-    print("\n## 3. SO(3) irreps l = 0..8 on 10,000 elements (escnn: one element at a time, "
-          "its only API)\n")
-    print_table([("`G.irrep(l).matrices(elements)`, warm", so3_el, so3_e, 0.1),
-                 ("`G.irrep(l).matrices(elements)`, first call in a fresh process", so3_el_cold,
-                  so3_e, 0.1),
-                 ("`_so3_math.wigner_D(l, quaternions)`, warm", so3_wd, so3_e, 0.1)])
+    print("\n## 3. SO(3) irreps l = 0..8 on 10,000 elements (escnn: one element at a time, its only API)\n")
+    print_table(
+        [
+            ("`G.irrep(l).matrices(elements)`, warm", so3_el, so3_e, 0.1),
+            ("`G.irrep(l).matrices(elements)`, first call in a fresh process", so3_el_cold, so3_e, 0.1),
+            ("`_so3_math.wigner_D(l, quaternions)`, warm", so3_wd, so3_e, 0.1),
+        ]
+    )
 
     print(f"\n# load average at end: {load()}")
-    results = {"date": str(datetime.date.today()), "machine": machine(), "results": [
-        r.to_dict() for r in (torch_imp, imp, imp_g, imp_e, ico, ico_e_first, ico_e_warm,
-                              so3_el, so3_el_cold, so3_wd, so3_e) if r is not None]}
+    results = {
+        "date": str(datetime.date.today()),
+        "machine": machine(),
+        "results": [
+            r.to_dict()
+            for r in (
+                torch_imp,
+                imp,
+                imp_g,
+                imp_e,
+                ico,
+                ico_e_first,
+                ico_e_warm,
+                so3_el,
+                so3_el_cold,
+                so3_wd,
+                so3_e,
+            )
+            if r is not None
+        ],
+    }
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -47,17 +47,61 @@ from harness import ROOT, Result, fmt_seconds, ratio, time_snippet  # noqa: E402
 # key: (label, gspace factory, field representation (steerable, escnn), copies, k, dim,
 #       absolute target in seconds or None, memory target (fraction of escnn's peak) or None)
 CASES = {
-    "c8": ("C8, 16 regular -> 16 regular, k=5", "rot2dOnR2(8)", "gs.regular_repr",
-           "gs.regular_repr", 16, 5, 2, None, None),
-    "d16": ("D16, 16 regular -> 16 regular, k=7", "flipRot2dOnR2(16)", "gs.regular_repr",
-            "gs.regular_repr", 16, 7, 2, None, None),
-    "ico": ("icosahedral, 2 regular -> 2 regular, k=5", "icoOnR3()", "gs.regular_repr",
-            "gs.regular_repr", 2, 5, 3, 1.0, None),
-    "octa": ("octahedral, 2 regular -> 2 regular, k=3", "octaOnR3()", "gs.regular_repr",
-             "gs.regular_repr", 2, 3, 3, None, None),
-    "so3": ("SO(3), 8 band-limited regular (L=2) -> same, k=5", "rot3dOnR3()",
-            "gs.fibergroup.bl_regular_representation(2)",
-            "gs.fibergroup.bl_regular_representation(L=2)", 8, 5, 3, 1.0, 0.25),
+    "c8": (
+        "C8, 16 regular -> 16 regular, k=5",
+        "rot2dOnR2(8)",
+        "gs.regular_repr",
+        "gs.regular_repr",
+        16,
+        5,
+        2,
+        None,
+        None,
+    ),
+    "d16": (
+        "D16, 16 regular -> 16 regular, k=7",
+        "flipRot2dOnR2(16)",
+        "gs.regular_repr",
+        "gs.regular_repr",
+        16,
+        7,
+        2,
+        None,
+        None,
+    ),
+    "ico": (
+        "icosahedral, 2 regular -> 2 regular, k=5",
+        "icoOnR3()",
+        "gs.regular_repr",
+        "gs.regular_repr",
+        2,
+        5,
+        3,
+        1.0,
+        None,
+    ),
+    "octa": (
+        "octahedral, 2 regular -> 2 regular, k=3",
+        "octaOnR3()",
+        "gs.regular_repr",
+        "gs.regular_repr",
+        2,
+        3,
+        3,
+        None,
+        None,
+    ),
+    "so3": (
+        "SO(3), 8 band-limited regular (L=2) -> same, k=5",
+        "rot3dOnR3()",
+        "gs.fibergroup.bl_regular_representation(2)",
+        "gs.fibergroup.bl_regular_representation(L=2)",
+        8,
+        5,
+        3,
+        1.0,
+        0.25,
+    ),
 }
 SPEEDUP = 20.0  # every case: >= 20x faster than escnn
 
@@ -67,11 +111,14 @@ MEM_SETUP = """
 import resource as _resource
 _BASE_MB = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 1024
 """
-STEERABLE_SETUP = """
+STEERABLE_SETUP = (
+    """
 import torch  # untimed, so the absolute peak is comparable with escnn's (which needs torch)
 from steerable import gspaces, kernels
 import steerable.group as G
-""" + MEM_SETUP
+"""
+    + MEM_SETUP
+)
 STEERABLE_STMT = """
 import time as _time
 _t0 = _time.perf_counter()
@@ -90,10 +137,13 @@ INFO = {{"peak_mb": _peak, "base_mb": _BASE_MB, "basis_dim": int(basis.dim),
          "sampled_mb": sum(v.nbytes for v in values) / 2**20,
          "t_gspace_repr": _t1 - _t0, "t_basis": _t2 - _t1, "t_sample": _t3 - _t2}}
 """
-ESCNN_SETUP = """
+ESCNN_SETUP = (
+    """
 import torch
 from escnn import gspaces, nn
-""" + MEM_SETUP
+"""
+    + MEM_SETUP
+)
 ESCNN_STMT = """
 import time as _time
 _t0 = _time.perf_counter()
@@ -116,8 +166,7 @@ def cold_runs(label: str, stmt: str, setup: str, repeats: int, warmup: int, **kw
     otherwise the successful repeats are kept and the failure is noted in ``info``."""
     out, runs = Result(label), []
     for i in range(repeats):
-        r = time_snippet(label, stmt, setup, cold=True, repeats=1, warmup=warmup if i == 0 else 0,
-                         **kw)
+        r = time_snippet(label, stmt, setup, cold=True, repeats=1, warmup=warmup if i == 0 else 0, **kw)
         if not r.ok:
             if not runs:
                 return r
@@ -135,8 +184,7 @@ def peak(r: Result | None, increase: bool = False) -> float | None:
     peak right after the imports), or None."""
     if r is None or not r.ok or not r.info.get("runs"):
         return None
-    return statistics.median(run["peak_mb"] - (run["base_mb"] if increase else 0.0)
-                             for run in r.info["runs"])
+    return statistics.median(run["peak_mb"] - (run["base_mb"] if increase else 0.0) for run in r.info["runs"])
 
 
 def fmt_mb(r: Result | None) -> str:
@@ -182,8 +230,12 @@ def checks(case, ours: Result, ref: Result | None) -> tuple[str, str]:
 
 def sources_mtime() -> str:
     """When steerable's sources last changed (the tree may be edited while benchmarks run)."""
-    files = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(ROOT, "steerable"))
-             for f in fs if f.endswith(".py")]
+    files = [
+        os.path.join(dp, f)
+        for dp, _, fs in os.walk(os.path.join(ROOT, "steerable"))
+        for f in fs
+        if f.endswith(".py")
+    ]
     if not files:
         return "?"
     last = max(files, key=os.path.getmtime)
@@ -194,10 +246,18 @@ def sources_mtime() -> str:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=7, help="fresh processes per steerable case")
-    p.add_argument("--escnn-repeats", type=int, default=1,
-                   help="fresh processes per escnn case, its disk cache emptied before each")
-    p.add_argument("--escnn-warm-repeats", type=int, default=2,
-                   help="fresh processes per escnn case with its disk cache warm (0: skip)")
+    p.add_argument(
+        "--escnn-repeats",
+        type=int,
+        default=1,
+        help="fresh processes per escnn case, its disk cache emptied before each",
+    )
+    p.add_argument(
+        "--escnn-warm-repeats",
+        type=int,
+        default=2,
+        help="fresh processes per escnn case with its disk cache warm (0: skip)",
+    )
     p.add_argument("--timeout", type=float, default=600, help="seconds per escnn process")
     p.add_argument("--escnn-python", default=ESCNN_PYTHON)
     p.add_argument("--no-escnn", action="store_true", help="skip escnn even if installed")
@@ -214,67 +274,128 @@ def main(argv=None) -> None:
     print(f"# bench_kernels  {now}  {machine()}")
     print(f"# steerable: {sys.executable}   escnn: {esc or 'not installed (make bench-escnn)'}")
     print(f"# steerable sources last modified: {sources_mtime()}")
-    print(f"# load average at start: {load()}  (wall times on a shared machine vary with it)",
-          flush=True)
+    print(f"# load average at start: {load()}  (wall times on a shared machine vary with it)", flush=True)
 
     ours, cold, warm = {}, {}, {}
     for key in keys:
         label, gspace, rep, erep, n, k, d, *_ = CASES[key]
-        ours[key] = cold_runs(label, STEERABLE_STMT.format(gspace=gspace, rep=rep, n=n, k=k, d=d),
-                              STEERABLE_SETUP, a.repeats, 1, timeout=a.timeout)
+        ours[key] = cold_runs(
+            label,
+            STEERABLE_STMT.format(gspace=gspace, rep=rep, n=n, k=k, d=d),
+            STEERABLE_SETUP,
+            a.repeats,
+            1,
+            timeout=a.timeout,
+        )
         print(f"  steerable {key}: {fmt_seconds(ours[key])}  {fmt_mb(ours[key])}", flush=True)
     if esc:
         clear = escnn_cache_clearer(esc)
         for key in keys:
             label, gspace, rep, erep, n, k, d, *_ = CASES[key]
             stmt = ESCNN_STMT.format(gspace=gspace, rep=erep, n=n, k=k, d=d)
-            cold[key] = cold_runs(label + " (escnn, cache emptied)", stmt, ESCNN_SETUP,
-                                  a.escnn_repeats, 0, python=esc, timeout=a.timeout, before_each=clear)
+            cold[key] = cold_runs(
+                label + " (escnn, cache emptied)",
+                stmt,
+                ESCNN_SETUP,
+                a.escnn_repeats,
+                0,
+                python=esc,
+                timeout=a.timeout,
+                before_each=clear,
+            )
             print(f"  escnn {key} cold: {fmt_seconds(cold[key])}  {fmt_mb(cold[key])}", flush=True)
             if a.escnn_warm_repeats > 0:
                 # the cold run above filled the cache; a timed-out one may not have: warm it once
-                warm[key] = cold_runs(label + " (escnn, cache warm)", stmt, ESCNN_SETUP,
-                                      a.escnn_warm_repeats, 0 if cold[key].ok else 1, python=esc,
-                                      timeout=a.timeout)
+                warm[key] = cold_runs(
+                    label + " (escnn, cache warm)",
+                    stmt,
+                    ESCNN_SETUP,
+                    a.escnn_warm_repeats,
+                    0 if cold[key].ok else 1,
+                    python=esc,
+                    timeout=a.timeout,
+                )
                 print(f"  escnn {key} warm: {fmt_seconds(warm[key])}  {fmt_mb(warm[key])}", flush=True)
 
-    print(f"\n## Kernel basis construction + sampling on the filter grid, cold (fresh process per "
-          f"repeat, imports untimed; median of {a.repeats} steerable / {a.escnn_repeats} escnn cold / "
-          f"{a.escnn_warm_repeats} escnn warm)\n")
-    head = ["layer", "steerable", "escnn, cache emptied", "ratio", "escnn, cache warm", "ratio",
-            "target", "met", "steerable CPU", "escnn CPU (warm)"]
+    print(
+        f"\n## Kernel basis construction + sampling on the filter grid, cold (fresh process per "
+        f"repeat, imports untimed; median of {a.repeats} steerable / {a.escnn_repeats} escnn cold / "
+        f"{a.escnn_warm_repeats} escnn warm)\n"
+    )
+    head = [
+        "layer",
+        "steerable",
+        "escnn, cache emptied",
+        "ratio",
+        "escnn, cache warm",
+        "ratio",
+        "target",
+        "met",
+        "steerable CPU",
+        "escnn CPU (warm)",
+    ]
     rows = [head, ["---"] * len(head)]
     for key in keys:
         ref = warm.get(key) or cold.get(key)
         tgt, met = checks(CASES[key], ours[key], ref)
-        rows.append([CASES[key][0], fmt_seconds(ours[key]), fmt_seconds(cold.get(key)),
-                     ratio(cold.get(key), ours[key]), fmt_seconds(warm.get(key)),
-                     ratio(warm.get(key), ours[key]), tgt, met, fmt_seconds(ours[key], cpu=True),
-                     fmt_seconds(ref, cpu=True)])
+        rows.append(
+            [
+                CASES[key][0],
+                fmt_seconds(ours[key]),
+                fmt_seconds(cold.get(key)),
+                ratio(cold.get(key), ours[key]),
+                fmt_seconds(warm.get(key)),
+                ratio(warm.get(key), ours[key]),
+                tgt,
+                met,
+                fmt_seconds(ours[key], cpu=True),
+                fmt_seconds(ref, cpu=True),
+            ]
+        )
     for cells in rows:
         print("| " + " | ".join(cells) + " |")
-    print("\nsteerable = gspace + representations + build_kernel_basis + sample_pairs (the layer "
-          "itself is a later issue); escnn = gspace + FieldType + whole R2Conv/R3Conv build (basis, "
-          "sampling, weight init), so the comparison slightly favours escnn.")
+    print(
+        "\nsteerable = gspace + representations + build_kernel_basis + sample_pairs (the layer "
+        "itself is a later issue); escnn = gspace + FieldType + whole R2Conv/R3Conv build (basis, "
+        "sampling, weight init), so the comparison slightly favours escnn."
+    )
 
-    print("\n## Peak memory of the child (ru_maxrss at the end of the build, median; in brackets the "
-          "increase over the peak right after the imports)\n")
-    head = ["layer", "steerable", "escnn, cache emptied", "escnn, cache warm",
-            "steerable / escnn warm", "steerable / escnn cold"]
+    print(
+        "\n## Peak memory of the child (ru_maxrss at the end of the build, median; in brackets the "
+        "increase over the peak right after the imports)\n"
+    )
+    head = [
+        "layer",
+        "steerable",
+        "escnn, cache emptied",
+        "escnn, cache warm",
+        "steerable / escnn warm",
+        "steerable / escnn cold",
+    ]
     rows = [head, ["---"] * len(head)]
     for key in keys:
-        rows.append([CASES[key][0], fmt_mb(ours[key]), fmt_mb(cold.get(key)), fmt_mb(warm.get(key)),
-                     _frac(ours[key], warm.get(key)), _frac(ours[key], cold.get(key))])
+        rows.append(
+            [
+                CASES[key][0],
+                fmt_mb(ours[key]),
+                fmt_mb(cold.get(key)),
+                fmt_mb(warm.get(key)),
+                _frac(ours[key], warm.get(key)),
+                _frac(ours[key], cold.get(key)),
+            ]
+        )
     for cells in rows:
         print("| " + " | ".join(cells) + " |")
 
     print("\n## Details (first repeat of each)\n")
     for key in keys:
-        for name, r in (("steerable", ours[key]), ("escnn cold", cold.get(key)),
-                        ("escnn warm", warm.get(key))):
+        for name, r in (
+            ("steerable", ours[key]),
+            ("escnn cold", cold.get(key)),
+            ("escnn warm", warm.get(key)),
+        ):
             if r is not None and r.info.get("runs"):
-                info = {k: (round(v, 4) if isinstance(v, float) else v)
-                        for k, v in r.info["runs"][0].items()}
+                info = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.info["runs"][0].items()}
                 print(f"{key:5s} {name:10s} {info}")
             elif r is not None:
                 print(f"{key:5s} {name:10s} {r.status}: {r.message}")
@@ -283,8 +404,7 @@ def main(argv=None) -> None:
     if a.json:
         res = [r.to_dict() for d in (ours, cold, warm) for r in d.values()]
         with open(a.json, "w") as f:
-            json.dump({"date": now,
-                       "machine": machine(), "results": res}, f, indent=2)
+            json.dump({"date": now, "machine": machine(), "results": res}, f, indent=2)
         print(f"\nwrote {a.json}")
 
 

@@ -42,7 +42,8 @@ layers = [nn.MaskModule(t_in, 29, margin=1)]
 prev = t_in
 for i, (w, k, p) in enumerate(zip((24, 48, 48, 96, 96, 64), (7, 5, 5, 5, 5, 5), (1, 2, 2, 2, 2, 1))):
     t = nn.FieldType(gs, [gs.regular_repr] * w)
-    layers += [nn.R2Conv(prev, t, kernel_size=k, padding=p, bias=False), nn.InnerBatchNorm(t), nn.ReLU(t, inplace=True)]
+    conv = nn.R2Conv(prev, t, kernel_size=k, padding=p, bias=False)
+    layers += [conv, nn.InnerBatchNorm(t), nn.ReLU(t, inplace=True)]
     if i in (1, 3):
         layers.append(nn.PointwiseAvgPoolAntialiased(t, sigma=0.66, stride=2))
     prev = t
@@ -72,6 +73,7 @@ def _train_step(model, x, y, opt):
         loss = torch.nn.functional.cross_entropy(model(x), y) if y is not None else model(x).square().mean()
         loss.backward()
         opt.step()
+
     return step
 
 
@@ -82,10 +84,13 @@ def bench_c8(repeats: int, batch: int) -> dict:
     ours, plain = C8SteerableCNN(), PlainCNN()
     x = torch.randn(batch, 1, 29, 29)
     y = torch.randint(0, 10, (batch,))
-    train = _interleaved({
-        "steerable": _train_step(ours.train(), x, y, torch.optim.Adam(ours.parameters())),
-        "plain": _train_step(plain.train(), x, y, torch.optim.Adam(plain.parameters())),
-    }, repeats)
+    train = _interleaved(
+        {
+            "steerable": _train_step(ours.train(), x, y, torch.optim.Adam(ours.parameters())),
+            "plain": _train_step(plain.train(), x, y, torch.optim.Adam(plain.parameters())),
+        },
+        repeats,
+    )
     ours.eval()
     plain.eval()
 
@@ -93,6 +98,7 @@ def bench_c8(repeats: int, batch: int) -> dict:
         def run():
             with torch.no_grad():
                 m(x)
+
         return run
 
     evals = _interleaved({"steerable": fwd(ours), "plain": fwd(plain)}, repeats)
@@ -122,20 +128,28 @@ class _SO3Model(torch.nn.Module):
 def bench_so3(repeats: int, batch: int) -> dict:
     ours = _SO3Model()
     width = ours.c1.out_type.size
-    plain = torch.nn.Sequential(torch.nn.Conv3d(1, width, 5, padding=2), torch.nn.ELU(),
-                                torch.nn.Conv3d(width, width, 5, padding=2))
+    plain = torch.nn.Sequential(
+        torch.nn.Conv3d(1, width, 5, padding=2), torch.nn.ELU(), torch.nn.Conv3d(width, width, 5, padding=2)
+    )
     x = torch.randn(batch, 1, 16, 16, 16)
-    return {"train": _interleaved({
-        "steerable": _train_step(ours, x, None, torch.optim.Adam(ours.parameters())),
-        "plain": _train_step(plain, x, None, torch.optim.Adam(plain.parameters())),
-    }, repeats)}
+    return {
+        "train": _interleaved(
+            {
+                "steerable": _train_step(ours, x, None, torch.optim.Adam(ours.parameters())),
+                "plain": _train_step(plain, x, None, torch.optim.Adam(plain.parameters())),
+            },
+            repeats,
+        )
+    }
 
 
 def _row(label, pair, target):
     (ws, cs), (wp, cp) = pair["steerable"], pair["plain"]
     ratio = ws / wp
-    return f"| {label} | {ws * 1e3:.0f} ms | {wp * 1e3:.0f} ms | {ratio:.3f}x | {cs / cp:.3f}x | <= {target}x | " \
-           f"{'yes' if ratio <= target else 'NO'} |"
+    return (
+        f"| {label} | {ws * 1e3:.0f} ms | {wp * 1e3:.0f} ms | {ratio:.3f}x | {cs / cp:.3f}x | <= {target}x | "
+        f"{'yes' if ratio <= target else 'NO'} |"
+    )
 
 
 def main(argv=None) -> None:
@@ -146,15 +160,30 @@ def main(argv=None) -> None:
     p.add_argument("--no-escnn", action="store_true")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
-    print(f"# bench_nn  {datetime.date.today()}  {platform.processor() or platform.machine()}  "
-          f"{os.cpu_count()} cpus  torch {torch.__version__}  threads {torch.get_num_threads()}\n")
+    print(
+        f"# bench_nn  {datetime.date.today()}  {platform.processor() or platform.machine()}  "
+        f"{os.cpu_count()} cpus  torch {torch.__version__}  threads {torch.get_num_threads()}\n"
+    )
 
-    build = time_snippet("C8 CNN build", "model = C8SteerableCNN()", "from steerable.models import C8SteerableCNN",
-                         cold=True, repeats=5)
+    build = time_snippet(
+        "C8 CNN build",
+        "model = C8SteerableCNN()",
+        "from steerable.models import C8SteerableCNN",
+        cold=True,
+        repeats=5,
+    )
     ref = None
     if not args.no_escnn:
-        ref = time_snippet("C8 CNN build (escnn)", ESCNN_C8, "", python=ESCNN_PYTHON, cold=True, repeats=1,
-                           warmup=0, timeout=900)
+        ref = time_snippet(
+            "C8 CNN build (escnn)",
+            ESCNN_C8,
+            "",
+            python=ESCNN_PYTHON,
+            cold=True,
+            repeats=1,
+            warmup=0,
+            timeout=900,
+        )
     print("## 1. building the C8 tutorial CNN (fresh process, imports excluded)\n")
     print_table([("C8 CNN build", build, ref, 0.5)])
 
@@ -173,8 +202,17 @@ def main(argv=None) -> None:
     print(f"\n# load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"build": build.to_dict(), "escnn_build": None if ref is None else ref.to_dict(),
-                       "c8": c8, "so3": so3}, f, indent=1, default=str)
+            json.dump(
+                {
+                    "build": build.to_dict(),
+                    "escnn_build": None if ref is None else ref.to_dict(),
+                    "c8": c8,
+                    "so3": so3,
+                },
+                f,
+                indent=1,
+                default=str,
+            )
 
 
 if __name__ == "__main__":

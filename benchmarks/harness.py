@@ -103,19 +103,33 @@ def _child_env(extra: dict | None) -> dict:
 def _spawn(python: str, spec: dict, timeout: float, env: dict | None) -> dict:
     proc = subprocess.run(
         [python, os.path.abspath(__file__), "--child"],
-        input=json.dumps(spec), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
         env=_child_env(env),
     )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(MARKER)]
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         raise RuntimeError(f"exit code {proc.returncode}: " + " | ".join(tail))
-    return json.loads(lines[-1][len(MARKER):])
+    return json.loads(lines[-1][len(MARKER) :])
 
 
-def time_snippet(label: str, stmt: str, setup: str = "", *, python: str | None = None,
-                 cold: bool = False, repeats: int = 5, warmup: int = 1, timeout: float = 300,
-                 before_each=None, env: dict | None = None) -> Result:
+def time_snippet(
+    label: str,
+    stmt: str,
+    setup: str = "",
+    *,
+    python: str | None = None,
+    cold: bool = False,
+    repeats: int = 5,
+    warmup: int = 1,
+    timeout: float = 300,
+    before_each=None,
+    env: dict | None = None,
+) -> Result:
     """Time ``stmt`` (after an untimed ``setup``) in fresh interpreter(s); see module doc.
 
     ``cold=True``: ``warmup`` discarded fresh processes (they fill the OS file cache and
@@ -179,15 +193,36 @@ def print_table(rows, ref_name: str = "escnn", file=None) -> None:
     target. The CPU columns (``process_time``, all threads) show how much of a slow wall time is
     the machine being busy with other work.
     """
-    head = ["what", "steerable", ref_name, f"{ref_name} / steerable", "target", "met",
-            "steerable CPU", f"{ref_name} CPU"]
+    head = [
+        "what",
+        "steerable",
+        ref_name,
+        f"{ref_name} / steerable",
+        "target",
+        "met",
+        "steerable CPU",
+        f"{ref_name} CPU",
+    ]
     lines = [head, ["---"] * len(head)]
     for what, ours, ref, target in rows:
-        met = "-" if target is None or ours is None or not ours.ok else (
-            "yes" if ours.median <= target else "NO")
+        met = (
+            "-"
+            if target is None or ours is None or not ours.ok
+            else ("yes" if ours.median <= target else "NO")
+        )
         tgt = "-" if target is None else f"<= {target:g} s"
-        lines.append([what, fmt_seconds(ours), fmt_seconds(ref), ratio(ref, ours), tgt, met,
-                      fmt_seconds(ours, cpu=True), fmt_seconds(ref, cpu=True)])
+        lines.append(
+            [
+                what,
+                fmt_seconds(ours),
+                fmt_seconds(ref),
+                ratio(ref, ours),
+                tgt,
+                met,
+                fmt_seconds(ours, cpu=True),
+                fmt_seconds(ref, cpu=True),
+            ]
+        )
     for cells in lines:
         print("| " + " | ".join(cells) + " |", file=file)
 
@@ -205,8 +240,16 @@ def main(argv=None) -> None:
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--json", default=None, help="write the result to this JSON file")
     a = p.parse_args(argv)
-    r = time_snippet(a.stmt, a.stmt, a.setup, python=a.python, cold=a.cold, repeats=a.repeats,
-                     warmup=a.warmup, timeout=a.timeout)
+    r = time_snippet(
+        a.stmt,
+        a.stmt,
+        a.setup,
+        python=a.python,
+        cold=a.cold,
+        repeats=a.repeats,
+        warmup=a.warmup,
+        timeout=a.timeout,
+    )
     print(f"{fmt_seconds(r)}  (median of {len(r.times)}; {r.message or r.status})")
     if a.json:
         with open(a.json, "w") as f:

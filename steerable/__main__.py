@@ -53,7 +53,8 @@ def _demo(args) -> int:
     so3 = G.so3_group()
     cg = so3._clebsh_gordan_coeff(1, 1, 2)
     print(
-        f"\nSO(3): 1 (x) 1 = {[l for (l,), _ in so3._tensor_product_irreps(1, 1)]}, CG(1,1->2) shape {cg.shape}"
+        f"\nSO(3): 1 (x) 1 = {[l for (l,), _ in so3._tensor_product_irreps(1, 1)]}, "
+        f"CG(1,1->2) shape {cg.shape}"
     )
     print("Ico irreps restricted from SO(3) l=3:", so3.irrep(3).restrict("ico").irreps)
     ok = worst_overall < 1e-9

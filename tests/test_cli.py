@@ -5,7 +5,9 @@ import sys
 
 
 def test_demo_runs_and_passes():
-    out = subprocess.run([sys.executable, "-m", "steerable", "demo"], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "steerable", "demo"], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     assert "all homomorphism checks passed" in out.stdout
     assert "Ico" in out.stdout

@@ -162,9 +162,7 @@ def group_data(kind: str) -> GroupData:
     generators = tuple(
         int(i) for i in match_elements(provisional, [j for j, _ in gens], [q for _, q in gens])
     )
-    return GroupData(
-        kind, _frozen(quats), _frozen(signs), _frozen(table), _frozen(inverse), generators
-    )
+    return GroupData(kind, _frozen(quats), _frozen(signs), _frozen(table), _frozen(inverse), generators)
 
 
 def _conjugacy_classes(data: GroupData) -> list[np.ndarray]:
@@ -230,9 +228,7 @@ def _isotypic_components(data: GroupData, classes, rho: np.ndarray):
         else:
             m, s = -fs // 2, 4
         if m * m * s != norm2:
-            raise ArithmeticError(
-                "isotypic decomposition failed: eigenvalues of class sums collided"
-            )
+            raise ArithmeticError("isotypic decomposition failed: eigenvalues of class sums collided")
         yield chi, m, s
 
 
@@ -307,7 +303,5 @@ class IndexRestrict:
     def __call__(self, g):
         value = self.table[g]
         if value is None:
-            raise ValueError(
-                f"element {g} of {self.group_name} is not in the subgroup {self.sub_name}"
-            )
+            raise ValueError(f"element {g} of {self.group_name} is not in the subgroup {self.sub_name}")
         return value

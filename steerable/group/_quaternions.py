@@ -12,9 +12,17 @@ import warnings
 import numpy as np
 
 __all__ = [
-    "canonical_quaternion", "quaternion_multiply", "quaternion_inverse", "quaternion_to_matrix",
-    "matrix_to_quaternion", "quaternion_to_axis_angle_vector", "axis_angle_vector_to_quaternion",
-    "quaternion_to_euler", "euler_to_quaternion", "check_degree", "as_array",
+    "canonical_quaternion",
+    "quaternion_multiply",
+    "quaternion_inverse",
+    "quaternion_to_matrix",
+    "matrix_to_quaternion",
+    "quaternion_to_axis_angle_vector",
+    "axis_angle_vector_to_quaternion",
+    "quaternion_to_euler",
+    "euler_to_quaternion",
+    "check_degree",
+    "as_array",
 ]
 
 # Components smaller than this are treated as zero when choosing a quaternion's sign.
@@ -139,12 +147,15 @@ def matrix_to_quaternion(R) -> np.ndarray:
     s01, s02, s12 = r[0, 1] + r[1, 0], r[0, 2] + r[2, 0], r[1, 2] + r[2, 1]
     ax, ay, az = r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]
     # Candidate i is 4 q_i q (i = x, y, z, w); its i-th entry 4 q_i^2 is the pivot.
-    cands = np.stack([
-        np.stack([1 + d0 - d1 - d2, s01, s02, ax], axis=-1),
-        np.stack([s01, 1 - d0 + d1 - d2, s12, ay], axis=-1),
-        np.stack([s02, s12, 1 - d0 - d1 + d2, az], axis=-1),
-        np.stack([ax, ay, az, 1 + d0 + d1 + d2], axis=-1),
-    ], axis=-2)
+    cands = np.stack(
+        [
+            np.stack([1 + d0 - d1 - d2, s01, s02, ax], axis=-1),
+            np.stack([s01, 1 - d0 + d1 - d2, s12, ay], axis=-1),
+            np.stack([s02, s12, 1 - d0 - d1 + d2, az], axis=-1),
+            np.stack([ax, ay, az, 1 + d0 + d1 + d2], axis=-1),
+        ],
+        axis=-2,
+    )
     best = np.argmax(np.diagonal(cands, axis1=-2, axis2=-1), axis=-1)
     q = np.take_along_axis(cands, best[..., None, None], axis=-2)[..., 0, :]
     return canonical_quaternion(q)

@@ -44,10 +44,21 @@ from ._quaternions import (
 )
 
 __all__ = [
-    "canonical_quaternion", "quaternion_multiply", "quaternion_inverse", "quaternion_to_matrix",
-    "matrix_to_quaternion", "quaternion_to_axis_angle_vector", "axis_angle_vector_to_quaternion",
-    "quaternion_to_euler", "euler_to_quaternion", "spherical_harmonics", "spherical_harmonics_all",
-    "wigner_D", "wigner_D_matrix", "so3_lie_generators", "clebsch_gordan_so3",
+    "canonical_quaternion",
+    "quaternion_multiply",
+    "quaternion_inverse",
+    "quaternion_to_matrix",
+    "matrix_to_quaternion",
+    "quaternion_to_axis_angle_vector",
+    "axis_angle_vector_to_quaternion",
+    "quaternion_to_euler",
+    "euler_to_quaternion",
+    "spherical_harmonics",
+    "spherical_harmonics_all",
+    "wigner_D",
+    "wigner_D_matrix",
+    "so3_lie_generators",
+    "clebsch_gordan_so3",
 ]
 
 
@@ -376,12 +387,24 @@ def _complex_cg(l1: int, l2: int, l3: int) -> np.ndarray:
             if kmin > kmax:
                 continue
             # Common denominator: each factorial at its largest argument over the k range.
-            den = (f[kmax] * f[l1 + l2 - l3 - kmin] * f[l1 - m1 - kmin] * f[l2 + m2 - kmin]
-                   * f[l3 - l2 + m1 + kmax] * f[l3 - l1 - m2 + kmax])
+            den = (
+                f[kmax]
+                * f[l1 + l2 - l3 - kmin]
+                * f[l1 - m1 - kmin]
+                * f[l2 + m2 - kmin]
+                * f[l3 - l2 + m1 + kmax]
+                * f[l3 - l1 - m2 + kmax]
+            )
             num = 0
             for k in range(kmin, kmax + 1):
-                term = (f[k] * f[l1 + l2 - l3 - k] * f[l1 - m1 - k] * f[l2 + m2 - k]
-                        * f[l3 - l2 + m1 + k] * f[l3 - l1 - m2 + k])
+                term = (
+                    f[k]
+                    * f[l1 + l2 - l3 - k]
+                    * f[l1 - m1 - k]
+                    * f[l2 + m2 - k]
+                    * f[l3 - l2 + m1 + k]
+                    * f[l3 - l1 - m2 + k]
+                )
                 num += (-1) ** k * (den // term)
             if num == 0:
                 continue
@@ -447,6 +470,5 @@ def clebsch_gordan_so3(l1: int, l2: int, l3: int) -> np.ndarray:
     """
     l1, l2, l3 = _check_degree(l1, "l1"), _check_degree(l2, "l2"), _check_degree(l3, "l3")
     if not abs(l1 - l2) <= l3 <= l1 + l2:
-        raise ValueError(f"no Clebsch-Gordan coefficients: |{l1} - {l2}| <= {l3} <= "
-                         f"{l1} + {l2} is violated")
+        raise ValueError(f"no Clebsch-Gordan coefficients: |{l1} - {l2}| <= {l3} <= {l1} + {l2} is violated")
     return _real_cg(l1, l2, l3).copy()

@@ -145,9 +145,7 @@ def _dispatch(kind: str, table: dict, what: str, args: tuple, kwargs: dict):
 # ----------------------------------------------------------------------------- repulsion
 
 
-def _repel(
-    x: np.ndarray, steps: int, projective: bool, group: np.ndarray | None = None
-) -> np.ndarray:
+def _repel(x: np.ndarray, steps: int, projective: bool, group: np.ndarray | None = None) -> np.ndarray:
     """Preconditioned projected gradient descent on the Riesz energy sum_{i<j} d_ij^{-4}.
 
     ``x`` (N, D) are unit vectors. On S^2 (``projective=False``) d^2 = |x_i - x_j|^2 = 2 - 2c;

@@ -86,9 +86,7 @@ def _quaternion_of(value, param: str) -> np.ndarray:
     if param == "Q":
         q = _as_float_array(value, (4,), "a quaternion (x, y, z, w)")
         if abs(np.linalg.norm(q) - 1.0) > _NORM_TOL:
-            raise ValueError(
-                f"a rotation quaternion must have unit norm, got norm {np.linalg.norm(q)}"
-            )
+            raise ValueError(f"a rotation quaternion must have unit norm, got norm {np.linalg.norm(q)}")
         return canonical_quaternion(q)
     if param == "EV":
         return axis_angle_vector_to_quaternion(_as_float_array(value, (3,), "an axis-angle vector"))
@@ -204,9 +202,7 @@ class _PolyhedralGroup(Group):
             raise ValueError(f"{self.name} irrep ids are a single integer, got {id!r}")
         k = (as_int(id[0], "irrep id"),)
         if k not in irreps.specs:
-            raise ValueError(
-                f"unknown irrep id {id!r} of {self.name}; valid: {[i[0] for i in irreps.ids]}"
-            )
+            raise ValueError(f"unknown irrep id {id!r} of {self.name}; valid: {[i[0] for i in irreps.ids]}")
         return irreps.specs[k]
 
     def _irrep_ids(self, L):
@@ -245,9 +241,7 @@ class _PolyhedralGroup(Group):
         return named + [(False, n) for n in cyclic] + [(True, n) for n in dihedral]
 
     def _subgroup_error(self, id):
-        return ValueError(
-            f"unknown subgroup id {id!r} of {self.name}; valid: {self._valid_subgroup_ids()}"
-        )
+        return ValueError(f"unknown subgroup id {id!r} of {self.name}; valid: {self._valid_subgroup_ids()}")
 
     def _subgroup(self, id):
         from .cyclic import CyclicGroup

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..group import factories as groups
 from ..group import Group
+from ..group import factories as groups
 from ..kernels.solver import Embedding
 from .gspace import GSpace0D, GSpace2D, GSpace3D
 
@@ -155,7 +155,9 @@ def mirOnR3(axis: float = np.pi / 2, adjoint=None) -> GSpace3D:
     return _on_r3(sgid, "Mirror_on_R3")
 
 
-def fullCylindricalOnR3(n: int = -1, axis: float = np.pi / 2, adjoint=None, maximum_frequency: int = 2) -> GSpace3D:
+def fullCylindricalOnR3(
+    n: int = -1, axis: float = np.pi / 2, adjoint=None, maximum_frequency: int = 2
+) -> GSpace3D:
     n = _check_n(n)
     sgid = _with_adjoint((True, float(axis), n), adjoint)
     return _on_r3(sgid, "FullCylinder_on_R3" if n == -1 else f"FullCylinder{n}_on_R3", maximum_frequency)

@@ -145,8 +145,17 @@ class GSpace:
         if rings is None or sigma is None:
             raise ValueError("build_kernel_basis on R^d needs rings and sigma")
         return steerable_basis(
-            self.embedding, in_repr, out_repr, rings, sigma, maximum_frequency, frequencies_cutoff,
-            basis_filter, dilation, allow_empty=True, kernel_size=kernel_size,
+            self.embedding,
+            in_repr,
+            out_repr,
+            rings,
+            sigma,
+            maximum_frequency,
+            frequencies_cutoff,
+            basis_filter,
+            dilation,
+            allow_empty=True,
+            kernel_size=kernel_size,
         )
 
 

@@ -87,8 +87,14 @@ def _default_order(r: float, R: float, dimension: int) -> int:
     return int(np.floor(2 * r + 1e-9))
 
 
-def max_orders(rings, frequencies_cutoff=None, maximum_frequency=None, dilation: float = 1.0,
-               kernel_size: int | None = None, dimension: int = 2) -> list[int]:
+def max_orders(
+    rings,
+    frequencies_cutoff=None,
+    maximum_frequency=None,
+    dilation: float = 1.0,
+    kernel_size: int | None = None,
+    dimension: int = 2,
+) -> list[int]:
     """The highest harmonic order per ring (see the module docstring); -1 drops a ring.
 
     ``kernel_size`` (for the default policy's R; default: the largest ring) and ``dimension``

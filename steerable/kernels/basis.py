@@ -55,11 +55,13 @@ class PairBasis:
     def size(self) -> int:
         return self.ring.size
 
-    def sample(self, embedding: Embedding, radial: GaussianRadialProfile | None, points: np.ndarray) -> np.ndarray:
+    def sample(
+        self, embedding: Embedding, radial: GaussianRadialProfile | None, points: np.ndarray
+    ) -> np.ndarray:
         """``(N, n, d_out, d_in)`` values at ``points`` ``(N, d)``."""
         points = np.asarray(points, dtype=np.float64)
         if self.size == 0:
-            d_out, d_in = (self.coefficients[0].shape[1:3] if self.coefficients else (0, 0))
+            d_out, d_in = self.coefficients[0].shape[1:3] if self.coefficients else (0, 0)
             return np.zeros((points.shape[0], 0, d_out, d_in))
         if embedding.d == 0:
             w = self.coefficients[0][..., 0]  # (k, d_out, d_in)
@@ -100,7 +102,9 @@ class SteerableKernelBasis(KernelBasis):
     def __init__(self, embedding, group, in_repr, out_repr, radial=None, max_orders=None, basis_filter=None):
         for name, rep in (("in_repr", in_repr), ("out_repr", out_repr)):
             if rep.group != group:
-                raise ValueError(f"{name} is a representation of {rep.group.name}, but the basis is for {group.name}")
+                raise ValueError(
+                    f"{name} is a representation of {rep.group.name}, but the basis is for {group.name}"
+                )
         if embedding.d > 0 and (radial is None or max_orders is None or len(max_orders) != len(radial)):
             raise ValueError("a basis on R^d needs a radial profile and one maximum order per ring")
         self.embedding, self.group = embedding, group
@@ -121,7 +125,9 @@ class SteerableKernelBasis(KernelBasis):
         self.pairs: list[PairBasis] = []
         for u in order:
             c = combined[first[u]]
-            self.pairs.append(self._pair_basis(out_unique[c // len(in_unique)], in_unique[c % len(in_unique)]))
+            self.pairs.append(
+                self._pair_basis(out_unique[c // len(in_unique)], in_unique[c % len(in_unique)])
+            )
         position_pair = rank[inverse.reshape(-1)]  # (n_out_blocks * n_in_blocks,) row-major
         self._build_attributes(position_pair, basis_filter)
 
@@ -247,4 +253,6 @@ def _apply_filter(basis_filter, attrs, basis):
     # escnn-style filter: called with one element's attribute dict
     partial = SteerableKernelBasis.__new__(SteerableKernelBasis)
     partial.attributes, partial.out_blocks, partial.in_blocks = attrs, basis.out_blocks, basis.in_blocks
-    return np.array([bool(basis_filter(partial.element_attributes(n))) for n in range(attrs["pair"].size)], dtype=bool)
+    return np.array(
+        [bool(basis_filter(partial.element_attributes(n))) for n in range(attrs["pair"].size)], dtype=bool
+    )

@@ -70,7 +70,9 @@ def steerable_basis(
                 f"{group.name} acting on R^{embedding.d}"
             )
     radial = GaussianRadialProfile(radii, sigma)
-    orders = max_orders(radial.radii, frequencies_cutoff, maximum_frequency, dilation, kernel_size, embedding.d)
+    orders = max_orders(
+        radial.radii, frequencies_cutoff, maximum_frequency, dilation, kernel_size, embedding.d
+    )
     basis = SteerableKernelBasis(embedding, group, in_repr, out_repr, radial, orders, filter)
     if basis.dim == 0 and not allow_empty:
         raise EmptyBasisException(
@@ -92,11 +94,15 @@ def _adjoint(sgid, adjoint):
 
 
 def _r2(sgid, in_repr, out_repr, radii, sigma, maximum_frequency, filter, **kwargs):
-    return steerable_basis(_on(2, sgid), in_repr, out_repr, radii, sigma, maximum_frequency, filter=filter, **kwargs)
+    return steerable_basis(
+        _on(2, sgid), in_repr, out_repr, radii, sigma, maximum_frequency, filter=filter, **kwargs
+    )
 
 
 def _r3(sgid, in_repr, out_repr, radii, sigma, maximum_frequency, filter, **kwargs):
-    return steerable_basis(_on(3, sgid), in_repr, out_repr, radii, sigma, maximum_frequency, filter=filter, **kwargs)
+    return steerable_basis(
+        _on(3, sgid), in_repr, out_repr, radii, sigma, maximum_frequency, filter=filter, **kwargs
+    )
 
 
 def _order(rep, what: str) -> int:
@@ -107,7 +113,9 @@ def _order(rep, what: str) -> int:
 
 
 # ------------------------------------------------------------------------------------- R^2
-def kernels_O2_act_R2(in_repr, out_repr, radii, sigma, maximum_frequency=None, axis=np.pi / 2, filter=None, **kw):
+def kernels_O2_act_R2(
+    in_repr, out_repr, radii, sigma, maximum_frequency=None, axis=np.pi / 2, filter=None, **kw
+):
     """O(2) with its reflection about the line at angle ``axis``."""
     return _r2((float(axis), -1), in_repr, out_repr, radii, sigma, maximum_frequency, filter, **kw)
 
@@ -121,12 +129,16 @@ def kernels_CN_act_R2(in_repr, out_repr, radii, sigma, maximum_frequency=None, f
     return _r2((None, N), in_repr, out_repr, radii, sigma, maximum_frequency, filter, **kw)
 
 
-def kernels_DN_act_R2(in_repr, out_repr, radii, sigma, axis=np.pi / 2, maximum_frequency=None, filter=None, **kw):
+def kernels_DN_act_R2(
+    in_repr, out_repr, radii, sigma, axis=np.pi / 2, maximum_frequency=None, filter=None, **kw
+):
     N = _order(in_repr, "kernels_DN_act_R2")
     return _r2((float(axis), N), in_repr, out_repr, radii, sigma, maximum_frequency, filter, **kw)
 
 
-def kernels_Flip_act_R2(in_repr, out_repr, radii, sigma, axis=np.pi / 2, maximum_frequency=None, filter=None, **kw):
+def kernels_Flip_act_R2(
+    in_repr, out_repr, radii, sigma, axis=np.pi / 2, maximum_frequency=None, filter=None, **kw
+):
     return _r2((float(axis), 1), in_repr, out_repr, radii, sigma, maximum_frequency, filter, **kw)
 
 
@@ -173,13 +185,17 @@ def kernels_Pyrito_act_R3(in_repr, out_repr, radii, sigma, maximum_frequency=Non
     return _r3((True, "tetra"), in_repr, out_repr, radii, sigma, maximum_frequency, filter, **kw)
 
 
-def kernels_SO2_act_R3(in_repr, out_repr, radii, sigma, maximum_frequency=None, adjoint=None, filter=None, **kw):
+def kernels_SO2_act_R3(
+    in_repr, out_repr, radii, sigma, maximum_frequency=None, adjoint=None, filter=None, **kw
+):
     """Rotations about the z axis."""
     sgid = _adjoint((False, False, -1), adjoint)
     return _r3(sgid, in_repr, out_repr, radii, sigma, maximum_frequency, filter, **kw)
 
 
-def kernels_CN_act_R3(in_repr, out_repr, radii, sigma, maximum_frequency=None, adjoint=None, filter=None, **kw):
+def kernels_CN_act_R3(
+    in_repr, out_repr, radii, sigma, maximum_frequency=None, adjoint=None, filter=None, **kw
+):
     N = _order(in_repr, "kernels_CN_act_R3")
     sgid = _adjoint((False, False, N), adjoint)
     return _r3(sgid, in_repr, out_repr, radii, sigma, maximum_frequency, filter, **kw)

@@ -31,8 +31,11 @@ class C8SteerableCNN(torch.nn.Module):
         in_type = self.input_type
         for i, (w, k, p) in enumerate(zip(widths, kernels, paddings)):
             out_type = nn.FieldType(gs, [gs.regular_repr] * w)
-            layers += [nn.R2Conv(in_type, out_type, kernel_size=k, padding=p, bias=False),
-                       nn.InnerBatchNorm(out_type), nn.ReLU(out_type, inplace=True)]
+            layers += [
+                nn.R2Conv(in_type, out_type, kernel_size=k, padding=p, bias=False),
+                nn.InnerBatchNorm(out_type),
+                nn.ReLU(out_type, inplace=True),
+            ]
             if i in (1, 3):
                 layers.append(nn.PointwiseAvgPoolAntialiased2D(out_type, sigma=0.66, stride=2))
             in_type = out_type
@@ -41,7 +44,10 @@ class C8SteerableCNN(torch.nn.Module):
         self.features = nn.SequentialModule(*layers)
         c = len(in_type)
         self.head = torch.nn.Sequential(
-            torch.nn.Linear(c, 64), torch.nn.BatchNorm1d(64), torch.nn.ELU(inplace=True), torch.nn.Linear(64, n_classes)
+            torch.nn.Linear(c, 64),
+            torch.nn.BatchNorm1d(64),
+            torch.nn.ELU(inplace=True),
+            torch.nn.Linear(64, n_classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -66,7 +72,11 @@ class PlainCNN(torch.nn.Module):
         paddings = (1, 2, 2, 2, 2, 1)
         layers, c_in = [], 1
         for i, (c, k, p) in enumerate(zip(channels, kernels, paddings)):
-            layers += [torch.nn.Conv2d(c_in, c, k, padding=p, bias=False), torch.nn.BatchNorm2d(c), torch.nn.ReLU(inplace=True)]
+            layers += [
+                torch.nn.Conv2d(c_in, c, k, padding=p, bias=False),
+                torch.nn.BatchNorm2d(c),
+                torch.nn.ReLU(inplace=True),
+            ]
             if i in (1, 3):
                 layers.append(torch.nn.AvgPool2d(5, 2, 2))
             c_in = c
@@ -74,7 +84,10 @@ class PlainCNN(torch.nn.Module):
         self.features = torch.nn.Sequential(*layers)
         self.pool_out = pool_out
         self.head = torch.nn.Sequential(
-            torch.nn.Linear(pool_out, 64), torch.nn.BatchNorm1d(64), torch.nn.ELU(inplace=True), torch.nn.Linear(64, n_classes)
+            torch.nn.Linear(pool_out, 64),
+            torch.nn.BatchNorm1d(64),
+            torch.nn.ELU(inplace=True),
+            torch.nn.Linear(64, n_classes),
         )
 
     def forward(self, x):

@@ -48,7 +48,7 @@ def transform_grid(tensor: torch.Tensor, matrix: np.ndarray, d: int) -> torch.Te
         coords = _coords(shape, d)
         source = coords @ np.round(matrix)  # g^-1 x = g^T x for orthogonal g
         idx = _index_of(source, shape, d)
-        for axis, (i, n) in enumerate(zip(idx, shape)):
+        for _axis, (i, n) in enumerate(zip(idx, shape)):
             if i.min() < 0 or i.max() >= n:
                 raise ValueError(
                     f"the transformation maps the grid of shape {shape} outside itself; rotations "
@@ -76,5 +76,7 @@ def _interpolate(tensor, matrix, d):
         gy = -coords[:, 1] / ((shape[1] - 1) / 2)
         gz = -coords[:, 2] / ((shape[0] - 1) / 2)
         grid = np.stack([gx, gy, gz], -1).reshape(1, *shape, 3)
-    grid = torch.as_tensor(grid, dtype=tensor.dtype, device=tensor.device).expand(tensor.shape[0], *grid.shape[1:])
+    grid = torch.as_tensor(grid, dtype=tensor.dtype, device=tensor.device).expand(
+        tensor.shape[0], *grid.shape[1:]
+    )
     return F.grid_sample(tensor, grid, mode="bilinear", padding_mode="zeros", align_corners=True)

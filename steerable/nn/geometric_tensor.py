@@ -35,7 +35,9 @@ class GeometricTensor:
         if not isinstance(tensor, torch.Tensor):
             raise TypeError(f"GeometricTensor wraps a torch.Tensor, got {tensor.__class__.__name__}")
         if not isinstance(type, FieldType):
-            raise TypeError(f"the type of a GeometricTensor must be a FieldType, got {type.__class__.__name__}")
+            raise TypeError(
+                f"the type of a GeometricTensor must be a FieldType, got {type.__class__.__name__}"
+            )
         rank = _expected_rank(type, coords)
         if tensor.dim() != rank:
             raise ValueError(
@@ -47,7 +49,11 @@ class GeometricTensor:
                 f"the tensor has {tensor.shape[1]} channels but the field type {type} has {type.size}"
             )
         if coords is not None:
-            if not isinstance(coords, torch.Tensor) or coords.dim() != 2 or coords.shape[0] != tensor.shape[0]:
+            if (
+                not isinstance(coords, torch.Tensor)
+                or coords.dim() != 2
+                or coords.shape[0] != tensor.shape[0]
+            ):
                 raise ValueError("coords must be a (N, d) tensor with one row per point")
         self.tensor = tensor
         self.type = type
@@ -107,7 +113,9 @@ class GeometricTensor:
             for k, s in enumerate(slices)
         )
         if len(slices) < 2:
-            return GeometricTensor(self.tensor[slices], self.type, None if self.coords is None else self.coords[slices])
+            return GeometricTensor(
+                self.tensor[slices], self.type, None if self.coords is None else self.coords[slices]
+            )
         fields = slices[1]
         if isinstance(fields, int):
             fields = [fields % len(self.type)]

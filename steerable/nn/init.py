@@ -22,7 +22,9 @@ def generalized_he_init(weights: torch.Tensor, expansion, gain: float = 2.0, gen
     """In-place He initialisation of a steerable layer's ``weights`` given its basis expansion."""
     scales = torch.as_tensor(he_scales(expansion), dtype=weights.dtype, device=weights.device)
     with torch.no_grad():
-        noise = torch.randn(weights.shape, generator=generator, dtype=weights.dtype, device="cpu").to(weights.device)
+        noise = torch.randn(weights.shape, generator=generator, dtype=weights.dtype, device="cpu").to(
+            weights.device
+        )
         weights.copy_(noise * scales * np.sqrt(gain))
 
 
@@ -36,5 +38,7 @@ def deltaorthonormal_init(weights: torch.Tensor, expansion, generator=None) -> N
     if not bool(centre.any()):
         raise ValueError("deltaorthonormal_init needs basis elements on the ring of radius 0")
     with torch.no_grad():
-        noise = torch.randn(weights.shape, generator=generator, dtype=weights.dtype, device="cpu").to(weights.device)
+        noise = torch.randn(weights.shape, generator=generator, dtype=weights.dtype, device="cpu").to(
+            weights.device
+        )
         weights.copy_(torch.where(centre, noise * scales, torch.zeros_like(weights)))

@@ -31,9 +31,7 @@ class EquivariantModule(torch.nn.Module):
                 f"got {type(x).__name__}; wrap tensors with in_type(tensor)"
             )
         if x.type != self.in_type:
-            raise ValueError(
-                f"{type(self).__name__} expects fields of type {self.in_type}, got {x.type}"
-            )
+            raise ValueError(f"{type(self).__name__} expects fields of type {self.in_type}, got {x.type}")
         return x.tensor
 
     def evaluate_output_shape(self, input_shape: tuple) -> tuple:

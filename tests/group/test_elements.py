@@ -99,12 +99,16 @@ import hashlib, numpy as np
 from steerable import group as G
 parts = []
 for grp in [G.dihedral_group(6), G.so3_group(), G.o2_group(), G.full_octa_group(), G.ico_group()]:
-    parts.append(grp.regular_representation.change_of_basis if not grp.continuous else grp.irrep(*grp.irreps()[-1].id).endomorphism_basis())
+    if grp.continuous:
+        parts.append(grp.irrep(*grp.irreps()[-1].id).endomorphism_basis())
+    else:
+        parts.append(grp.regular_representation.change_of_basis)
 so3 = G.so3_group()
 parts.append(so3.irrep(3).restrict((True, 4)).change_of_basis)
 parts.append(so3._clebsh_gordan_coeff(2, 2, 2))
 parts.append(G.o2_group().induced_representation((None, -1), G.so2_group().irrep(2)).change_of_basis)
-parts.append(G.double_group(G.so2_group()).irrep((1,), (2,), 1)(G.double_group(G.so2_group()).element((0.3, 1.1))))
+double = G.double_group(G.so2_group())
+parts.append(double.irrep((1,), (2,), 1)(double.element((0.3, 1.1))))
 h = hashlib.sha256()
 for p in parts:
     h.update((np.round(np.asarray(p, dtype=np.float64), 8) + 0.0).tobytes())  # +0.0: no -0.0

@@ -134,9 +134,7 @@ def test_full_tetra_is_the_full_symmetry_group_of_the_tetrahedron():
         perms.add(tuple(int(np.argmin(np.abs(v - x).sum(1))) for x in w))
     assert len(perms) == 24
     rotations = {tuple(np.round(m, 8).ravel()) for m in mats(Tetrahedral())}
-    proper = {
-        tuple(np.round(m, 8).ravel()) for m in mats(FullTetrahedral()) if np.linalg.det(m) > 0
-    }
+    proper = {tuple(np.round(m, 8).ravel()) for m in mats(FullTetrahedral()) if np.linalg.det(m) > 0}
     assert rotations == proper
 
 
@@ -323,9 +321,7 @@ def _sub_matrix(G, id, h):
     flip, n = id
     if flip:
         f, k = h.value
-        return rotation([0, 0, 1], 2 * np.pi * k / n) @ np.linalg.matrix_power(
-            rotation([1, 0, 0], np.pi), f
-        )
+        return rotation([0, 0, 1], 2 * np.pi * k / n) @ np.linalg.matrix_power(rotation([1, 0, 0], np.pi), f)
     return rotation([0, 0, 1], 2 * np.pi * h.value / n)
 
 
@@ -472,9 +468,7 @@ def test_cold_build_time_of_ico_with_all_cg():
         "print(t1 - t0, t2 - t1)\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    out = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     import_s, build_s = (float(x) for x in out.stdout.split())
     print(
         f"\ncold Icosahedral + all irreps + all CG coefficients: build {build_s:.3f} s "

@@ -93,12 +93,13 @@ def test_quaternion_matrix_against_scipy_and_round_trip():
     q = random_quaternions(100)
     R = quaternion_to_matrix(3.0 * q)
     np.testing.assert_allclose(R, Rotation.from_quat(q).as_matrix(), atol=1e-14)
-    np.testing.assert_allclose(R @ np.swapaxes(R, -1, -2), np.broadcast_to(np.eye(3), R.shape),
-                               atol=1e-14)
+    np.testing.assert_allclose(R @ np.swapaxes(R, -1, -2), np.broadcast_to(np.eye(3), R.shape), atol=1e-14)
     np.testing.assert_allclose(matrix_to_quaternion(R), canonical_quaternion(q), atol=1e-14)
     # 180-degree rotations and the identity are the hard cases for matrix -> quaternion.
-    special = np.array([axis_rotation(a, np.pi) for a in np.eye(3)]
-                       + [axis_rotation(np.ones(3) / math.sqrt(3), np.pi), [0, 0, 0, 1.0]])
+    special = np.array(
+        [axis_rotation(a, np.pi) for a in np.eye(3)]
+        + [axis_rotation(np.ones(3) / math.sqrt(3), np.pi), [0, 0, 0, 1.0]]
+    )
     back = matrix_to_quaternion(quaternion_to_matrix(special))
     np.testing.assert_allclose(back, canonical_quaternion(special), atol=1e-15)
     assert matrix_to_quaternion(R.reshape(4, 25, 3, 3)).shape == (4, 25, 4)
@@ -107,17 +108,18 @@ def test_quaternion_matrix_against_scipy_and_round_trip():
 def test_quaternion_multiply_and_inverse():
     a, b = random_quaternions(40, 1), random_quaternions(40, 2)
     ab = quaternion_multiply(a, b)
-    np.testing.assert_allclose(quaternion_to_matrix(ab),
-                               quaternion_to_matrix(a) @ quaternion_to_matrix(b), atol=1e-14)
+    np.testing.assert_allclose(
+        quaternion_to_matrix(ab), quaternion_to_matrix(a) @ quaternion_to_matrix(b), atol=1e-14
+    )
     expected = (Rotation.from_quat(a) * Rotation.from_quat(b)).as_quat()
-    np.testing.assert_allclose(canonical_quaternion(ab), canonical_quaternion(expected),
-                               atol=1e-14)
+    np.testing.assert_allclose(canonical_quaternion(ab), canonical_quaternion(expected), atol=1e-14)
     # broadcasting
     assert quaternion_multiply(a[:, None], b[None, :5]).shape == (40, 5, 4)
     ident = quaternion_multiply(a, quaternion_inverse(a))
     np.testing.assert_allclose(ident, np.broadcast_to([0, 0, 0, 1.0], ident.shape), atol=1e-15)
-    np.testing.assert_allclose(quaternion_multiply(2.0 * a[0], quaternion_inverse(2.0 * a[0])),
-                               [0, 0, 0, 1.0], atol=1e-15)
+    np.testing.assert_allclose(
+        quaternion_multiply(2.0 * a[0], quaternion_inverse(2.0 * a[0])), [0, 0, 0, 1.0], atol=1e-15
+    )
 
 
 def test_axis_angle_round_trip():
@@ -128,8 +130,7 @@ def test_axis_angle_round_trip():
     q = axis_angle_vector_to_quaternion(v)
     np.testing.assert_allclose(quaternion_to_axis_angle_vector(q), v, atol=1e-14, rtol=1e-12)
     np.testing.assert_allclose(quaternion_to_axis_angle_vector(-q), v, atol=1e-14, rtol=1e-12)
-    np.testing.assert_allclose(quaternion_to_matrix(q), Rotation.from_rotvec(v).as_matrix(),
-                               atol=1e-14)
+    np.testing.assert_allclose(quaternion_to_matrix(q), Rotation.from_rotvec(v).as_matrix(), atol=1e-14)
     angles = np.linalg.norm(quaternion_to_axis_angle_vector(random_quaternions(200)), axis=-1)
     assert np.all((angles >= 0) & (angles <= np.pi + 1e-15))
     half_turn = quaternion_to_axis_angle_vector(axis_rotation([0, 1, 0], np.pi))
@@ -141,8 +142,7 @@ def test_euler_round_trip(convention):
     q = random_quaternions(30, 5)
     angles = quaternion_to_euler(q, convention)
     assert angles.shape == (30, 3)
-    np.testing.assert_allclose(euler_to_quaternion(angles, convention), canonical_quaternion(q),
-                               atol=1e-13)
+    np.testing.assert_allclose(euler_to_quaternion(angles, convention), canonical_quaternion(q), atol=1e-13)
     expected = Rotation.from_euler(convention, angles).as_matrix()
     np.testing.assert_allclose(quaternion_to_matrix(q), expected, atol=1e-13)
     assert quaternion_to_euler(q.reshape(5, 6, 4), convention).shape == (5, 6, 3)
@@ -177,11 +177,18 @@ def test_harmonics_low_degree_closed_forms():
     u = p / np.linalg.norm(p, axis=-1, keepdims=True)
     x, y, z = u.T
     np.testing.assert_allclose(spherical_harmonics(0, p), np.ones((20, 1)), atol=1e-15)
-    np.testing.assert_allclose(spherical_harmonics(1, p), math.sqrt(3) * u[:, [1, 2, 0]],
-                               atol=1e-15)
+    np.testing.assert_allclose(spherical_harmonics(1, p), math.sqrt(3) * u[:, [1, 2, 0]], atol=1e-15)
     s15 = math.sqrt(15)
-    y2 = np.stack([s15 * x * y, s15 * y * z, math.sqrt(5) / 2 * (3 * z * z - 1), s15 * x * z,
-                   s15 / 2 * (x * x - y * y)], axis=-1)
+    y2 = np.stack(
+        [
+            s15 * x * y,
+            s15 * y * z,
+            math.sqrt(5) / 2 * (3 * z * z - 1),
+            s15 * x * z,
+            s15 / 2 * (x * x - y * y),
+        ],
+        axis=-1,
+    )
     np.testing.assert_allclose(spherical_harmonics(2, p), y2, atol=1e-14)
 
 
@@ -193,8 +200,7 @@ def test_harmonics_against_scipy_legendre(l):
     phi = np.arctan2(p[:, 1], p[:, 0])
     Y = spherical_harmonics(l, p)
     for m in range(0, l + 1):
-        norm = math.sqrt((2 - (m == 0)) * (2 * l + 1) * math.factorial(l - m)
-                         / math.factorial(l + m))
+        norm = math.sqrt((2 - (m == 0)) * (2 * l + 1) * math.factorial(l - m) / math.factorial(l + m))
         # scipy's lpmv includes the Condon-Shortley phase (-1)^m; remove it.
         P = (-1) ** m * scipy.special.lpmv(m, l, np.cos(theta)) * norm
         np.testing.assert_allclose(Y[:, l + m], P * np.cos(m * phi), atol=1e-12)
@@ -218,8 +224,9 @@ def test_harmonics_orthonormal_by_quadrature():
     t, w = np.polynomial.legendre.leggauss(L + 1)
     phi = 2 * np.pi * np.arange(2 * L + 2) / (2 * L + 2)
     st = np.sqrt(1 - t * t)
-    pts = np.stack([np.outer(st, np.cos(phi)), np.outer(st, np.sin(phi)),
-                    np.outer(t, np.ones_like(phi))], axis=-1).reshape(-1, 3)
+    pts = np.stack(
+        [np.outer(st, np.cos(phi)), np.outer(st, np.sin(phi)), np.outer(t, np.ones_like(phi))], axis=-1
+    ).reshape(-1, 3)
     weights = np.repeat(w / 2, phi.size) / phi.size
     Y = spherical_harmonics_all(L, pts)
     gram = (Y * weights[:, None]).T @ Y
@@ -231,10 +238,8 @@ def test_harmonics_all_matches_per_degree_and_shapes():
     A = spherical_harmonics_all(6, p)
     assert A.shape == (4, 5, 49)
     for l in range(7):
-        np.testing.assert_allclose(A[..., l * l:(l + 1) ** 2], spherical_harmonics(l, p),
-                                   atol=1e-15)
-    np.testing.assert_allclose(spherical_harmonics(3, 7.5 * p), spherical_harmonics(3, p),
-                               atol=1e-14)
+        np.testing.assert_allclose(A[..., l * l : (l + 1) ** 2], spherical_harmonics(l, p), atol=1e-15)
+    np.testing.assert_allclose(spherical_harmonics(3, 7.5 * p), spherical_harmonics(3, p), atol=1e-14)
     assert spherical_harmonics(2, np.array([0.0, 0.0, 2.0])).shape == (5,)
 
 
@@ -274,8 +279,7 @@ def test_wigner_homomorphism_orthogonality_sign(l):
     np.testing.assert_allclose(Da @ np.swapaxes(Da, 1, 2), eye, atol=EXACT)
     np.testing.assert_allclose(wigner_D(l, -a), Da, atol=0)
     np.testing.assert_allclose(wigner_D(l, 5.0 * a), Da, atol=EXACT)
-    np.testing.assert_allclose(wigner_D(l, quaternion_inverse(a)), np.swapaxes(Da, 1, 2),
-                               atol=EXACT)
+    np.testing.assert_allclose(wigner_D(l, quaternion_inverse(a)), np.swapaxes(Da, 1, 2), atol=EXACT)
 
 
 @pytest.mark.parametrize("l", [1, 4, 12, 16])
@@ -289,8 +293,9 @@ def test_wigner_near_gimbal_lock(l):
     x = rng(31).normal(size=(10, 3))
     for qi, Di in zip(q, D):
         R = quaternion_to_matrix(qi)
-        np.testing.assert_allclose(spherical_harmonics(l, x @ R.T),
-                                   spherical_harmonics(l, x) @ Di.T, atol=EXACT)
+        np.testing.assert_allclose(
+            spherical_harmonics(l, x @ R.T), spherical_harmonics(l, x) @ Di.T, atol=EXACT
+        )
     np.testing.assert_allclose(D[:2], np.broadcast_to(np.eye(2 * l + 1), D[:2].shape), atol=1e-14)
 
 
@@ -359,8 +364,7 @@ def test_lie_generators(l):
         q = axis_rotation(np.eye(3)[i], t)
         np.testing.assert_allclose(wigner_D(l, q), scipy.linalg.expm(t * G[i]), atol=EXACT)
     # Casimir: L_x^2 + L_y^2 + L_z^2 = -l(l+1) I.
-    np.testing.assert_allclose(np.einsum("iab,ibc->ac", G, G), -l * (l + 1) * np.eye(2 * l + 1),
-                               atol=1e-11)
+    np.testing.assert_allclose(np.einsum("iab,ibc->ac", G, G), -l * (l + 1) * np.eye(2 * l + 1), atol=1e-11)
     G[...] = 0.0
     assert np.any(so3_lie_generators(l) != 0) or l == 0
 
@@ -375,8 +379,7 @@ def test_lie_generators_l1_are_permuted_so3_basis():
 
 # ------------------------------------------------------------------------- Clebsch-Gordan
 
-TRIPLES = [(l1, l2, l3) for l1 in range(5) for l2 in range(5) for l3 in range(abs(l1 - l2),
-                                                                             l1 + l2 + 1)]
+TRIPLES = [(l1, l2, l3) for l1 in range(5) for l2 in range(5) for l3 in range(abs(l1 - l2), l1 + l2 + 1)]
 
 
 @pytest.mark.parametrize("l1,l2", [(l1, l2) for l1 in range(5) for l2 in range(5)])
@@ -398,18 +401,15 @@ def test_clebsch_gordan_intertwines_and_is_orthonormal(l1, l2):
 
 
 def test_clebsch_gordan_known_values():
-    np.testing.assert_allclose(clebsch_gordan_so3(1, 1, 0)[:, :, 0], np.eye(3) / math.sqrt(3),
-                               atol=1e-15)
+    np.testing.assert_allclose(clebsch_gordan_so3(1, 1, 0)[:, :, 0], np.eye(3) / math.sqrt(3), atol=1e-15)
     eps = np.zeros((3, 3, 3))
     for i, j, k in itertools.permutations(range(3)):
         eps[i, j, k] = np.linalg.det(np.eye(3)[[i, j, k]])
     # The real l=1 basis is a cyclic permutation of (x, y, z), which leaves epsilon unchanged.
     np.testing.assert_allclose(clebsch_gordan_so3(1, 1, 1), eps / math.sqrt(2), atol=1e-15)
     for l in range(4):
-        np.testing.assert_allclose(clebsch_gordan_so3(l, 0, l)[:, 0, :], np.eye(2 * l + 1),
-                                   atol=1e-15)
-        np.testing.assert_allclose(clebsch_gordan_so3(0, l, l)[0], np.eye(2 * l + 1),
-                                   atol=1e-15)
+        np.testing.assert_allclose(clebsch_gordan_so3(l, 0, l)[:, 0, :], np.eye(2 * l + 1), atol=1e-15)
+        np.testing.assert_allclose(clebsch_gordan_so3(0, l, l)[0], np.eye(2 * l + 1), atol=1e-15)
 
 
 @pytest.mark.parametrize("l1,l2,l3", [t for t in TRIPLES if t[0] + t[1] <= 6])

@@ -64,7 +64,9 @@ def test_default_rings_and_sigma(k, expected, sigma):
     np.testing.assert_allclose(default_rings(k), expected)
     np.testing.assert_allclose(default_rings(k, dilation=2.0), 2.0 * np.array(expected))
     np.testing.assert_allclose(default_sigma(default_rings(k), kernel_size=k), sigma)
-    np.testing.assert_allclose(default_sigma(default_rings(k), dilation=3.0, kernel_size=k), 3.0 * np.array(sigma))
+    np.testing.assert_allclose(
+        default_sigma(default_rings(k), dilation=3.0, kernel_size=k), 3.0 * np.array(sigma)
+    )
     # every default ring lies within the grid's extent
     pts = kernel_grid(k, 2)
     assert max(expected) <= np.linalg.norm(pts, axis=1).max() + 1e-12

@@ -91,7 +91,9 @@ def test_dimension_matches_constraint_rank(name):
     rings, _ = RINGS[d]
     irreps = _irreps_under_test(group, 4)
     rep = _irrep_sum(group, irreps)
-    basis = gspace.build_kernel_basis(rep, rep, rings=rings, sigma=0.6, maximum_frequency=3, frequencies_cutoff=2.0)
+    basis = gspace.build_kernel_basis(
+        rep, rep, rings=rings, sigma=0.6, maximum_frequency=3, frequencies_cutoff=2.0
+    )
     orders = basis.max_orders
     assert list(orders) == [0, 2, 3]
     elements = check_elements(group, n_random=5, seed=11)

@@ -40,7 +40,9 @@ def test_basis_is_steerable(name, label):
     matrices = base_matrices(gspace, elements)
     points = np.concatenate([random_points(d, 10, seed=5), np.zeros((1, d))])  # incl. the origin
     for in_repr, out_repr in ((rep, mixed), (mixed, rep)):
-        basis = gspace.build_kernel_basis(in_repr, out_repr, rings=RINGS[d], sigma=SIGMA, frequencies_cutoff=2.0)
+        basis = gspace.build_kernel_basis(
+            in_repr, out_repr, rings=RINGS[d], sigma=SIGMA, frequencies_cutoff=2.0
+        )
         assert basis.dim > 0, (in_repr, out_repr)
         assert basis.shape == (out_repr.size, in_repr.size)
         values = basis.sample(points)

@@ -36,7 +36,9 @@ def test_so3_band_limited_regular_matches_escnn():
     assert _dim(gs, rep, 5) == 25152
 
 
-@pytest.mark.parametrize("k, escnn_dim", [(1, 31), (3, 180), (4, 149), (5, 329), (7, 534), (9, 895), (11, 1304)])
+@pytest.mark.parametrize(
+    "k, escnn_dim", [(1, 31), (3, 180), (4, 149), (5, 329), (7, 534), (9, 895), (11, 1304)]
+)
 def test_so2_irreps_match_escnn(k, escnn_dim):
     gs = gspaces.rot2dOnR2(-1)
     rep = G.directsum([gs.fibergroup.irrep(i) for i in range(16)])

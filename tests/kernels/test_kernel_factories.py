@@ -137,16 +137,22 @@ def test_mismatched_groups_name_both():
     space = gs.rot2dOnR2(4)
     with pytest.raises(ValueError) as err:
         space.build_kernel_basis(
-            c8.regular_representation, c4.regular_representation, rings=RADII, sigma=SIGMA
-        , frequencies_cutoff=2.0)
+            c8.regular_representation,
+            c4.regular_representation,
+            rings=RADII,
+            sigma=SIGMA,
+            frequencies_cutoff=2.0,
+        )
     assert "C8" in str(err.value) and "C4" in str(err.value)
     with pytest.raises(ValueError) as err:
-        space.build_kernel_basis(c4.regular_representation, c8.irrep(1), rings=RADII, sigma=SIGMA, frequencies_cutoff=2.0)
+        space.build_kernel_basis(
+            c4.regular_representation, c8.irrep(1), rings=RADII, sigma=SIGMA, frequencies_cutoff=2.0
+        )
     assert "C8" in str(err.value) and "C4" in str(err.value)
     with pytest.raises(ValueError) as err:
         gs.rot3dOnR3().build_kernel_basis(
-            G.o3_group().irrep(0, 1), G.so3_group().irrep(1), rings=RADII, sigma=SIGMA
-        , frequencies_cutoff=2.0)
+            G.o3_group().irrep(0, 1), G.so3_group().irrep(1), rings=RADII, sigma=SIGMA, frequencies_cutoff=2.0
+        )
     assert "O(3)" in str(err.value) and "SO(3)" in str(err.value)
     with pytest.raises(ValueError) as err:
         K.kernels_CN_act_R2(c8.irrep(1), c4.irrep(1), RADII, SIGMA)
@@ -194,7 +200,9 @@ def test_build_kernel_basis_needs_rings_on_rd():
 
 def test_bad_points_raise():
     space = gs.rot3dOnR3()
-    basis = space.build_kernel_basis(space.trivial_repr, space.trivial_repr, rings=RADII, sigma=SIGMA, frequencies_cutoff=2.0)
+    basis = space.build_kernel_basis(
+        space.trivial_repr, space.trivial_repr, rings=RADII, sigma=SIGMA, frequencies_cutoff=2.0
+    )
     for bad in (np.zeros((4, 2)), np.zeros(3), np.array([[0.0, np.nan, 1.0]])):
         with pytest.raises(ValueError):
             basis.sample(bad)

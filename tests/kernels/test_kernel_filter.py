@@ -44,9 +44,15 @@ def test_vectorised_and_per_element_filters_agree(name):
     def per_element_irreps(attr):  # uses keys only an element's dict has
         return attr["order"] <= 1 and attr["radius"] > 0 and attr["out_irrep"] is not None
 
-    a = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, basis_filter=vectorised, frequencies_cutoff=2.0)
-    b = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, basis_filter=per_element, frequencies_cutoff=2.0)
-    c = space.build_kernel_basis(rin, rout, rings=rings, sigma=0.6, basis_filter=per_element_irreps, frequencies_cutoff=2.0)
+    a = space.build_kernel_basis(
+        rin, rout, rings=rings, sigma=0.6, basis_filter=vectorised, frequencies_cutoff=2.0
+    )
+    b = space.build_kernel_basis(
+        rin, rout, rings=rings, sigma=0.6, basis_filter=per_element, frequencies_cutoff=2.0
+    )
+    c = space.build_kernel_basis(
+        rin, rout, rings=rings, sigma=0.6, basis_filter=per_element_irreps, frequencies_cutoff=2.0
+    )
     mask = vectorised(full.attributes)
     assert 0 < a.dim < full.dim and a.dim == int(mask.sum())
     assert a.dim == b.dim == c.dim
@@ -65,8 +71,8 @@ def test_attributes_and_iteration():
     space = gs.rot2dOnR2(4)
     rep = space.regular_repr
     basis = space.build_kernel_basis(
-        rep, space.trivial_repr + space.irrep(1), rings=[0.0, 1.0], sigma=[0.5, 0.7]
-    , frequencies_cutoff=2.0)
+        rep, space.trivial_repr + space.irrep(1), rings=[0.0, 1.0], sigma=[0.5, 0.7], frequencies_cutoff=2.0
+    )
     attrs = list(basis)
     assert len(attrs) == basis.dim == len(basis)
     for n, attr in enumerate(attrs):
@@ -87,8 +93,8 @@ def test_filter_on_factory_and_filter_to_empty():
     assert only_radial.dim == 3 < full.dim
     space = gs.flipRot3dOnR3()
     empty = space.build_kernel_basis(
-        rep, rep, rings=[0.0, 1.0], sigma=0.6, basis_filter=lambda a: a["order"] > 10
-    , frequencies_cutoff=2.0)
+        rep, rep, rings=[0.0, 1.0], sigma=0.6, basis_filter=lambda a: a["order"] > 10, frequencies_cutoff=2.0
+    )
     assert empty.dim == 0
     assert empty.sample(np.ones((2, 3))).shape == (2, 0, 3, 3)
     from steerable.kernels import EmptyBasisException

@@ -24,4 +24,3 @@ def _one_thread():
 def _seed():
     """Every test starts from the same random state (reproducible inputs and initial weights)."""
     torch.manual_seed(0)
-

@@ -26,8 +26,11 @@ def test_values_and_type():
 
 @pytest.mark.parametrize("space", ["C8", "D4", "octa"])
 def test_invariance(space):
-    factories = {"C8": lambda: gspaces.rot2dOnR2(8), "D4": lambda: gspaces.flipRot2dOnR2(4),
-                 "octa": gspaces.octaOnR3}
+    factories = {
+        "C8": lambda: gspaces.rot2dOnR2(8),
+        "D4": lambda: gspaces.flipRot2dOnR2(4),
+        "octa": gspaces.octaOnR3,
+    }
     gs = factories[space]()
     t = nn.FieldType(gs, [gs.regular_repr] * 2 + [gs.trivial_repr])
     pool = nn.GroupPooling(t)

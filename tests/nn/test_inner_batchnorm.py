@@ -13,8 +13,9 @@ def _types():
     gs = gspaces.flipRot2dOnR2(4)
     return {
         "uniform": nn.FieldType(gs, [gs.regular_repr] * 3),
-        "mixed_sizes": nn.FieldType(gs, [gs.regular_repr, gs.trivial_repr, gs.quotient_repr((0.0, 1)),
-                                         gs.trivial_repr]),
+        "mixed_sizes": nn.FieldType(
+            gs, [gs.regular_repr, gs.trivial_repr, gs.quotient_repr((0.0, 1)), gs.trivial_repr]
+        ),
     }
 
 

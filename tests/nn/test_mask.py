@@ -12,8 +12,11 @@ from ._helpers import assert_equivariant
 
 @pytest.mark.parametrize("space", ["C8", "D4", "octa"])
 def test_equivariance(space):
-    factories = {"C8": lambda: gspaces.rot2dOnR2(8), "D4": lambda: gspaces.flipRot2dOnR2(4),
-                 "octa": gspaces.octaOnR3}
+    factories = {
+        "C8": lambda: gspaces.rot2dOnR2(8),
+        "D4": lambda: gspaces.flipRot2dOnR2(4),
+        "octa": gspaces.octaOnR3,
+    }
     gs = factories[space]()
     t = nn.FieldType(gs, [gs.regular_repr, gs.trivial_repr])
     mask = nn.MaskModule(t, 7, margin=1)

@@ -28,11 +28,15 @@ def _learnable_layers():
     g0 = gspaces.no_base_space(so3)
     t0 = nn.FieldType(g0, [so3.trivial_representation, so3.irrep(1), so3.bl_regular_representation(1)])
     return {
-        "R2Conv": (nn.R2Conv(c4["mixed"], c4["regular"] + c4["trivial"], 3, padding=1),
-                   (2, c4["mixed"].size, 5, 5)),
+        "R2Conv": (
+            nn.R2Conv(c4["mixed"], c4["regular"] + c4["trivial"], 3, padding=1),
+            (2, c4["mixed"].size, 5, 5),
+        ),
         "R3Conv": (nn.R3Conv(t3, t3, 3, padding=1), (1, t3.size, 3, 3, 3)),
-        "R2ConvTransposed": (nn.R2ConvTransposed(c4["mixed"], c4["regular"], 3, stride=2),
-                             (2, c4["mixed"].size, 3, 3)),
+        "R2ConvTransposed": (
+            nn.R2ConvTransposed(c4["mixed"], c4["regular"], 3, stride=2),
+            (2, c4["mixed"].size, 3, 3),
+        ),
         "Linear": (nn.Linear(t0, t0), (4, t0.size)),
         "model": (build_reference_model(), (2, 3, 5, 5)),
     }
@@ -209,8 +213,11 @@ def test_autocast_bf16_runs_and_stays_equivariant(mode):
     types = field_types(gs)
     t_in, hidden = types["mixed"], types["regular"] + types["regular"]
     model = nn.SequentialModule(
-        nn.R2Conv(t_in, hidden, 3, padding=1), nn.InnerBatchNorm(hidden), nn.ReLU(hidden),
-        nn.R2Conv(hidden, hidden, 3, padding=1), nn.GroupPooling(hidden),
+        nn.R2Conv(t_in, hidden, 3, padding=1),
+        nn.InnerBatchNorm(hidden),
+        nn.ReLU(hidden),
+        nn.R2Conv(hidden, hidden, 3, padding=1),
+        nn.GroupPooling(hidden),
     )
     getattr(model, mode)()
     x = torch.randn(4, t_in.size, 9, 9)

@@ -110,8 +110,14 @@ def test_float64_after_float32_build_is_exact():
 def test_export_every_padding_mode(padding_mode):
     gs = gspaces.rot2dOnR2(4)
     types = field_types(gs)
-    conv = nn.R2Conv(types["mixed"], types["regular"] + types["trivial"], 3, padding=(1, 2),
-                     padding_mode=padding_mode, stride=(1, 2)).double()
+    conv = nn.R2Conv(
+        types["mixed"],
+        types["regular"] + types["trivial"],
+        3,
+        padding=(1, 2),
+        padding_mode=padding_mode,
+        stride=(1, 2),
+    ).double()
     exported = conv.export()
     assert isinstance(exported, torch.nn.Conv2d)
     assert exported.padding_mode == padding_mode
@@ -203,8 +209,11 @@ def test_bad_inputs_raise_clear_errors():
     t = nn.FieldType(c4, [c4.regular_repr, c4.irrep(1)])
     t_reg = nn.FieldType(c4, [c4.regular_repr])
     conv = nn.R2Conv(t, t_reg, 3)
-    with pytest.raises(ValueError, match=r"R2Conv expects fields of type \[C4_on_R2: \{regular, irrep_1\}\], "
-                                         r"got \[C4_on_R2: \{regular\}\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"R2Conv expects fields of type \[C4_on_R2: \{regular, irrep_1\}\], "
+        r"got \[C4_on_R2: \{regular\}\]",
+    ):
         conv(t_reg(torch.randn(1, 4, 5, 5)))
     with pytest.raises(TypeError, match=r"expects a GeometricTensor of type .*, got Tensor; wrap tensors"):
         conv(torch.randn(1, 6, 5, 5))
@@ -218,8 +227,11 @@ def test_bad_inputs_raise_clear_errors():
         nn.R2Conv(t, nn.FieldType(c4, [c4.regular_repr] * 2), 3, groups=2)
     with pytest.raises(ValueError, match="groups must be a positive integer, got 0"):
         nn.R2Conv(t, t_reg, 3, groups=0)
-    with pytest.raises(ValueError, match=r"padding_mode must be one of \('zeros', 'reflect', 'replicate', "
-                                         r"'circular'\), got 'mirror'"):
+    with pytest.raises(
+        ValueError,
+        match=r"padding_mode must be one of \('zeros', 'reflect', 'replicate', "
+        r"'circular'\), got 'mirror'",
+    ):
         nn.R2Conv(t, t_reg, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="R3Conv needs a gspace on R\\^3, got C4_on_R2"):
         nn.R3Conv(t, t_reg, 3)

@@ -54,8 +54,9 @@ def types_3d(gs) -> dict:
     }
 
 
-@pytest.mark.parametrize("pair", [("irreps", "regular"), ("regular", "mixed"), ("mixed", "irreps")],
-                         ids=lambda p: f"{p[0]}-{p[1]}")
+@pytest.mark.parametrize(
+    "pair", [("irreps", "regular"), ("regular", "mixed"), ("mixed", "irreps")], ids=lambda p: f"{p[0]}-{p[1]}"
+)
 @pytest.mark.parametrize("space", sorted(GSPACES_3D))
 def test_equivariance_every_gspace(space, pair):
     """The cube's symmetries permute voxels: exact in float64."""

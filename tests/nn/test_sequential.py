@@ -35,8 +35,11 @@ def test_forward_is_composition_and_equivariant():
 def test_type_mismatch_names_both_types():
     gs, t0, t1, modules = _chain()
     other = nn.FieldType(gs, [gs.regular_repr] * 3)
-    with pytest.raises(ValueError, match=r"module 1 \(ReLU\) expects .*regular, regular, regular.* but "
-                                         r"module 0 \(R2Conv\) produces .*regular, regular\}"):
+    with pytest.raises(
+        ValueError,
+        match=r"module 1 \(ReLU\) expects .*regular, regular, regular.* but "
+        r"module 0 \(R2Conv\) produces .*regular, regular\}",
+    ):
         nn.SequentialModule(modules[0], nn.ReLU(other))
     with pytest.raises(TypeError, match="module 1 is a ReLU, not an EquivariantModule"):
         nn.SequentialModule(modules[0], torch.nn.ReLU())

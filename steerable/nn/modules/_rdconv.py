@@ -26,7 +26,9 @@ def _split_groups(field_type: FieldType, groups: int, what: str) -> FieldType:
     first = field_type.representations[:n]
     for g in range(1, groups):
         if field_type.representations[g * n : (g + 1) * n] != first:
-            raise ValueError(f"with groups={groups}, {what} must consist of {groups} identical groups of fields")
+            raise ValueError(
+                f"with groups={groups}, {what} must consist of {groups} identical groups of fields"
+            )
     return field_type.index_select(range(n))
 
 
@@ -61,7 +63,9 @@ class RdConv(Float64Constants, EquivariantModule):
             if not isinstance(t, FieldType):
                 raise TypeError(f"{name} must be a FieldType, got {type(t).__name__}")
         if in_type.gspace != out_type.gspace:
-            raise ValueError(f"in_type and out_type live on different gspaces: {in_type.gspace} and {out_type.gspace}")
+            raise ValueError(
+                f"in_type and out_type live on different gspaces: {in_type.gspace} and {out_type.gspace}"
+            )
         if in_type.gspace.dimensionality != d:
             raise ValueError(f"{type(self).__name__} needs a gspace on R^{d}, got {in_type.gspace.name}")
         if padding_mode not in _PADDING_MODES:
@@ -91,8 +95,13 @@ class RdConv(Float64Constants, EquivariantModule):
         # a transposed conv is the adjoint of a conv from out_type to in_type
         basis_in, basis_out = (group_out, group_in) if self._transposed else (group_in, group_out)
         basis = in_type.gspace.build_kernel_basis(
-            basis_in.representation, basis_out.representation, rings=rings, sigma=sigma,
-            frequencies_cutoff=frequencies_cutoff, basis_filter=basis_filter, dilation=dil,
+            basis_in.representation,
+            basis_out.representation,
+            rings=rings,
+            sigma=sigma,
+            frequencies_cutoff=frequencies_cutoff,
+            basis_filter=basis_filter,
+            dilation=dil,
             kernel_size=self.kernel_size,
         )
         if basis.dim == 0:
@@ -103,7 +112,9 @@ class RdConv(Float64Constants, EquivariantModule):
             )
         self.basis = basis
         points = kernel_grid(self.kernel_size, d, dil)
-        self.expansion = BlockBasisExpansion(basis, points, basis_out.representations, basis_in.representations)
+        self.expansion = BlockBasisExpansion(
+            basis, points, basis_out.representations, basis_in.representations
+        )
         self.weights = torch.nn.Parameter(torch.zeros(groups * basis.dim))
         trivial = basis_out.fibergroup.trivial_representation.id
         bias_type = group_out
@@ -155,18 +166,25 @@ class RdConv(Float64Constants, EquivariantModule):
         filt, bias = cached_expansion(self)
         if self._transposed:
             conv_t = {2: F.conv_transpose2d, 3: F.conv_transpose3d}[self.d]
-            out = conv_t(tensor, filt, bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+            out = conv_t(
+                tensor, filt, bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation
+            )
         else:
             out = self._conv(tensor, filt, bias)
         return GeometricTensor(out, self.out_type)
 
     def evaluate_output_shape(self, input_shape):
         if len(input_shape) != 2 + self.d or input_shape[1] != self.in_type.size:
-            raise ValueError(f"expected an input shape (B, {self.in_type.size}, ...{self.d} dims), got {input_shape}")
+            raise ValueError(
+                f"expected an input shape (B, {self.in_type.size}, ...{self.d} dims), got {input_shape}"
+            )
         spatial = []
         for n, p, s, dl, op in zip(
-            input_shape[2:], _expand(self.padding, self.d), _expand(self.stride, self.d),
-            _expand(self.dilation, self.d), _expand(self.output_padding, self.d),
+            input_shape[2:],
+            _expand(self.padding, self.d),
+            _expand(self.stride, self.d),
+            _expand(self.dilation, self.d),
+            _expand(self.output_padding, self.d),
         ):
             if self._transposed:
                 spatial.append((n - 1) * s - 2 * p + dl * (self.kernel_size - 1) + op + 1)
@@ -179,8 +197,14 @@ class RdConv(Float64Constants, EquivariantModule):
         filt, bias = self.expand_parameters()
         k = self.kernel_size
         common = dict(
-            kernel_size=k, stride=self.stride, padding=self.padding, dilation=self.dilation,
-            groups=self.groups, bias=bias is not None, dtype=filt.dtype, device=filt.device,
+            kernel_size=k,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+            bias=bias is not None,
+            dtype=filt.dtype,
+            device=filt.device,
         )
         if self._transposed:
             cls = {2: torch.nn.ConvTranspose2d, 3: torch.nn.ConvTranspose3d}[self.d]

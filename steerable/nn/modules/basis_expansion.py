@@ -60,14 +60,16 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
         super().__init__()
         self.dim = basis.dim
         self.shape = basis.shape
-        self.n_points = P = points.shape[0]
+        self.n_points = points.shape[0]
         values = basis.sample_pairs(points)  # per pair (P, n, d_o, d_i)
         attrs = basis.attributes
-        out_blocks, in_blocks = basis.out_blocks, basis.in_blocks
+        out_blocks, _in_blocks = basis.out_blocks, basis.in_blocks
         # per-weight He scale: Var(w_e) = d_o / (N_o |B_e|^2), N_o = elements feeding block o
         norms = [np.einsum("pnab->n", v**2) for v in values]
         offsets = np.cumsum([0] + [n.size for n in norms])
-        element_norm = np.concatenate(norms)[offsets[attrs["pair"]] + attrs["inner_idx"]] if self.dim else np.zeros(0)
+        element_norm = (
+            np.concatenate(norms)[offsets[attrs["pair"]] + attrs["inner_idx"]] if self.dim else np.zeros(0)
+        )
         feeding = np.bincount(attrs["out_irrep_idx"], minlength=len(out_blocks))[attrs["out_irrep_idx"]]
         d_out = np.array([blk[2] - blk[1] for blk in out_blocks])[attrs["out_irrep_idx"]]
         self._he_scales = np.sqrt(d_out / np.maximum(feeding * element_norm, 1e-12))
@@ -103,7 +105,10 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
                 # whose slot then points at the appended zero (index dim)
                 gather = np.full((len(o_blocks) * len(i_blocks), n_p), self.dim, dtype=np.int64)
                 mine = np.flatnonzero(attrs["pair"] == p)
-                rows = out_rank[attrs["out_irrep_idx"][mine]] * len(i_blocks) + in_rank[attrs["in_irrep_idx"][mine]]
+                rows = (
+                    out_rank[attrs["out_irrep_idx"][mine]] * len(i_blocks)
+                    + in_rank[attrs["in_irrep_idx"][mine]]
+                )
                 gather[rows, attrs["inner_idx"][mine]] = mine
                 block = values[p].transpose(1, 2, 3, 0).reshape(n_p, d_o * d_i * P)
                 self.register_constant(f"basis_{p}", block)
@@ -111,8 +116,12 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
                 row.append((p, len(o_blocks), len(i_blocks), d_o, d_i))
             self._layout.append(row)
         # channels in type-sorted order -> representation order
-        row_order = np.concatenate([np.arange(out_blocks[b][1], out_blocks[b][2]) for _, bl in out_types for b in bl])
-        col_order = np.concatenate([np.arange(in_blocks[b][1], in_blocks[b][2]) for _, bl in in_types for b in bl])
+        row_order = np.concatenate(
+            [np.arange(out_blocks[b][1], out_blocks[b][2]) for _, bl in out_types for b in bl]
+        )
+        col_order = np.concatenate(
+            [np.arange(in_blocks[b][1], in_blocks[b][2]) for _, bl in in_types for b in bl]
+        )
         self._permute_rows = not np.array_equal(row_order, np.arange(row_order.size))
         self._permute_cols = not np.array_equal(col_order, np.arange(col_order.size))
         self.register_buffer("row_index", torch.as_tensor(np.argsort(row_order)), persistent=False)
@@ -136,8 +145,12 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
         s_o, s_i = out_reprs[0].size, in_reprs[0].size
         n_fo, n_fi = len(out_reprs), len(in_reprs)
         # the elements of one field pair: (local out block, local in block, inner index)
-        local = [(o, i, e) for o in range(nb_o) for i in range(nb_i)
-                 for e in range(basis.pairs[_pair_of(basis, o, i)].size)]
+        local = [
+            (o, i, e)
+            for o in range(nb_o)
+            for i in range(nb_i)
+            for e in range(basis.pairs[_pair_of(basis, o, i)].size)
+        ]
         k = len(local)
         if k * s_o * s_i * P > DENSE_LIMIT or k == 0:
             return False
@@ -149,7 +162,9 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
             block = values[_pair_of(basis, o, i)][:, e]  # (P, d_o, d_i)
             dense[n] = np.einsum("ab,pbc,dc->adp", q_o[:, o0:o1], block, q_i[:, i0:i1])
         # flat weight index of (field pair, local element); missing (filtered) -> dim (zero)
-        table = np.full((len(basis.out_blocks), len(basis.in_blocks), max(p.size for p in basis.pairs)), self.dim)
+        table = np.full(
+            (len(basis.out_blocks), len(basis.in_blocks), max(p.size for p in basis.pairs)), self.dim
+        )
         table[attrs["out_irrep_idx"], attrs["in_irrep_idx"], attrs["inner_idx"]] = np.arange(self.dim)
         lo = np.array([o for o, _, _ in local])
         li = np.array([i for _, i, _ in local])
@@ -261,9 +276,13 @@ class _ChangeOfBasis:
         if side == "out":
             if self.uniform:
                 s = q.shape[0]
-                return torch.einsum("ij,fjk->fik", q, filt.reshape(self.fields, s, n_in * P)).reshape(n_out, n_in, P)
+                return torch.einsum("ij,fjk->fik", q, filt.reshape(self.fields, s, n_in * P)).reshape(
+                    n_out, n_in, P
+                )
             return (q @ filt.reshape(n_out, n_in * P)).reshape(n_out, n_in, P)
         if self.uniform:
             s = q.shape[0]
-            return torch.einsum("ofjp,ij->ofip", filt.reshape(n_out, self.fields, s, P), q).reshape(n_out, n_in, P)
+            return torch.einsum("ofjp,ij->ofip", filt.reshape(n_out, self.fields, s, P), q).reshape(
+                n_out, n_in, P
+            )
         return torch.einsum("ojp,ij->oip", filt, q)

@@ -19,11 +19,44 @@ class R2ConvTransposed(RdConv):
 
     _transposed = True
 
-    def __init__(self, in_type, out_type, kernel_size, padding=0, output_padding=0, stride=1, dilation=1,
-                 groups=1, bias=True, sigma=None, frequencies_cutoff=None, rings=None, recompute=False,
-                 basis_filter=None, initialize=True):
-        super().__init__(2, in_type, out_type, kernel_size, padding, stride, dilation, "zeros", groups, bias,
-                         sigma, frequencies_cutoff, rings, None, recompute, basis_filter, initialize, output_padding)
+    def __init__(
+        self,
+        in_type,
+        out_type,
+        kernel_size,
+        padding=0,
+        output_padding=0,
+        stride=1,
+        dilation=1,
+        groups=1,
+        bias=True,
+        sigma=None,
+        frequencies_cutoff=None,
+        rings=None,
+        recompute=False,
+        basis_filter=None,
+        initialize=True,
+    ):
+        super().__init__(
+            2,
+            in_type,
+            out_type,
+            kernel_size,
+            padding,
+            stride,
+            dilation,
+            "zeros",
+            groups,
+            bias,
+            sigma,
+            frequencies_cutoff,
+            rings,
+            None,
+            recompute,
+            basis_filter,
+            initialize,
+            output_padding,
+        )
 
 
 class R3ConvTransposed(RdConv):
@@ -36,8 +69,41 @@ class R3ConvTransposed(RdConv):
 
     _transposed = True
 
-    def __init__(self, in_type, out_type, kernel_size, padding=0, output_padding=0, stride=1, dilation=1,
-                 groups=1, bias=True, sigma=None, frequencies_cutoff=None, rings=None, recompute=False,
-                 basis_filter=None, initialize=True):
-        super().__init__(3, in_type, out_type, kernel_size, padding, stride, dilation, "zeros", groups, bias,
-                         sigma, frequencies_cutoff, rings, None, recompute, basis_filter, initialize, output_padding)
+    def __init__(
+        self,
+        in_type,
+        out_type,
+        kernel_size,
+        padding=0,
+        output_padding=0,
+        stride=1,
+        dilation=1,
+        groups=1,
+        bias=True,
+        sigma=None,
+        frequencies_cutoff=None,
+        rings=None,
+        recompute=False,
+        basis_filter=None,
+        initialize=True,
+    ):
+        super().__init__(
+            3,
+            in_type,
+            out_type,
+            kernel_size,
+            padding,
+            stride,
+            dilation,
+            "zeros",
+            groups,
+            bias,
+            sigma,
+            frequencies_cutoff,
+            rings,
+            None,
+            recompute,
+            basis_filter,
+            initialize,
+            output_padding,
+        )

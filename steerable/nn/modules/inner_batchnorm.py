@@ -26,8 +26,14 @@ class InnerBatchNorm(EquivariantModule):
         - input/output: ``(B, C, ...)``
     """
 
-    def __init__(self, in_type: FieldType, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
-                 track_running_stats: bool = True):
+    def __init__(
+        self,
+        in_type: FieldType,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+    ):
         super().__init__()
         check_pointwise(in_type, "InnerBatchNorm")
         self.in_type = self.out_type = in_type
@@ -40,7 +46,9 @@ class InnerBatchNorm(EquivariantModule):
         self._uniform = len(self._sizes) == 1
         for s in self._sizes:
             fields = [i for i, k in enumerate(sizes) if k == s]
-            channels = torch.cat([torch.arange(int(in_type.fields_start[i]), int(in_type.fields_end[i])) for i in fields])
+            channels = torch.cat(
+                [torch.arange(int(in_type.fields_start[i]), int(in_type.fields_end[i])) for i in fields]
+            )
             self.register_buffer(f"channels_{s}", channels, persistent=False)
             self.register_buffer(f"fields_{s}", torch.tensor(fields), persistent=False)
         if affine:
@@ -79,8 +87,14 @@ class InnerBatchNorm(EquivariantModule):
             s = self._sizes[0]
             if self.running_mean is not None:
                 out = F.batch_norm(
-                    tensor.reshape(tensor.shape[0], -1, s, *tensor.shape[2:]), self.running_mean, self.running_var,
-                    self.weight, self.bias, self.training or not self.track_running_stats, self.momentum, self.eps,
+                    tensor.reshape(tensor.shape[0], -1, s, *tensor.shape[2:]),
+                    self.running_mean,
+                    self.running_var,
+                    self.weight,
+                    self.bias,
+                    self.training or not self.track_running_stats,
+                    self.momentum,
+                    self.eps,
                 ).reshape(tensor.shape)
             else:
                 out = self._norm(tensor, slice(None), s)

@@ -33,16 +33,27 @@ class Linear(Float64Constants, EquivariantModule):
         - output: ``(B, out_type.size)``
     """
 
-    def __init__(self, in_type: FieldType, out_type: FieldType, bias: bool = True, basisexpansion: str = "blocks",
-                 recompute: bool = False, initialize: bool = True):
+    def __init__(
+        self,
+        in_type: FieldType,
+        out_type: FieldType,
+        bias: bool = True,
+        basisexpansion: str = "blocks",
+        recompute: bool = False,
+        initialize: bool = True,
+    ):
         super().__init__()
         for name, t in (("in_type", in_type), ("out_type", out_type)):
             if not isinstance(t, FieldType):
                 raise TypeError(f"{name} must be a FieldType, got {type(t).__name__}")
         if in_type.gspace != out_type.gspace:
-            raise ValueError(f"in_type and out_type live on different gspaces: {in_type.gspace} and {out_type.gspace}")
+            raise ValueError(
+                f"in_type and out_type live on different gspaces: {in_type.gspace} and {out_type.gspace}"
+            )
         if in_type.gspace.dimensionality != 0:
-            raise ValueError(f"Linear needs a no_base_space gspace, got {in_type.gspace.name}; use R2Conv/R3Conv")
+            raise ValueError(
+                f"Linear needs a no_base_space gspace, got {in_type.gspace.name}; use R2Conv/R3Conv"
+            )
         if basisexpansion != "blocks":
             raise ValueError(f"basisexpansion must be 'blocks', got {basisexpansion!r}")
         self.in_type, self.out_type = in_type, out_type
@@ -53,7 +64,9 @@ class Linear(Float64Constants, EquivariantModule):
                 f"no equivariant linear map from {in_type} to {out_type}: they share no irrep"
             )
         self.basis = basis
-        self.expansion = BlockBasisExpansion(basis, np.zeros((1, 0)), out_type.representations, in_type.representations)
+        self.expansion = BlockBasisExpansion(
+            basis, np.zeros((1, 0)), out_type.representations, in_type.representations
+        )
         self.weights = torch.nn.Parameter(torch.zeros(basis.dim))
         trivial = in_type.fibergroup.trivial_representation.id
         triv_cols, start = [], 0
@@ -97,8 +110,13 @@ class Linear(Float64Constants, EquivariantModule):
 
     def export(self) -> torch.nn.Linear:
         matrix, bias = self.expand_parameters()
-        lin = torch.nn.Linear(self.in_type.size, self.out_type.size, bias=bias is not None,
-                              dtype=matrix.dtype, device=matrix.device)
+        lin = torch.nn.Linear(
+            self.in_type.size,
+            self.out_type.size,
+            bias=bias is not None,
+            dtype=matrix.dtype,
+            device=matrix.device,
+        )
         with torch.no_grad():
             lin.weight.copy_(matrix)
             if bias is not None:

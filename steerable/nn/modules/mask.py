@@ -53,7 +53,9 @@ class MaskModule(EquivariantModule):
     def forward(self, x: GeometricTensor) -> GeometricTensor:
         tensor = self._check_input(x)
         if tuple(tensor.shape[2:]) != tuple(self._mask.mask.shape[2:]):
-            raise ValueError(f"MaskModule was built for size {self.S}, got spatial shape {tuple(tensor.shape[2:])}")
+            raise ValueError(
+                f"MaskModule was built for size {self.S}, got spatial shape {tuple(tensor.shape[2:])}"
+            )
         return GeometricTensor(self._mask(tensor), self.out_type)
 
     def evaluate_output_shape(self, s):

@@ -26,7 +26,8 @@ def check_pointwise(in_type: FieldType, module: str) -> None:
     if bad:
         raise ValueError(
             f"{module} acts channel by channel, which is only equivariant for representations that "
-            f"permute channels (trivial, regular, quotient); these fields do not support it: {sorted(set(bad))}"
+            f"permute channels (trivial, regular, quotient); these fields do not support it: "
+            f"{sorted(set(bad))}"
         )
 
 

@@ -32,7 +32,9 @@ class PointwiseAvgPool2D(EquivariantModule):
         - input: ``(B, C, H, W)``; output: ``(B, C, H', W')``
     """
 
-    def __init__(self, in_type: FieldType, kernel_size: int, stride=None, padding: int = 0, ceil_mode: bool = False):
+    def __init__(
+        self, in_type: FieldType, kernel_size: int, stride=None, padding: int = 0, ceil_mode: bool = False
+    ):
         super().__init__()
         _check_2d(in_type, "PointwiseAvgPool2D")
         self.in_type = self.out_type = in_type
@@ -44,8 +46,12 @@ class PointwiseAvgPool2D(EquivariantModule):
         return GeometricTensor(out, self.out_type)
 
     def evaluate_output_shape(self, s):
-        return (s[0], s[1], _out_size(s[2], self.kernel_size, self.stride, self.padding),
-                _out_size(s[3], self.kernel_size, self.stride, self.padding))
+        return (
+            s[0],
+            s[1],
+            _out_size(s[2], self.kernel_size, self.stride, self.padding),
+            _out_size(s[3], self.kernel_size, self.stride, self.padding),
+        )
 
     def export(self):
         return torch.nn.AvgPool2d(self.kernel_size, self.stride, self.padding, self.ceil_mode)
@@ -59,8 +65,15 @@ class PointwiseMaxPool2D(EquivariantModule):
         - input: ``(B, C, H, W)``; output: ``(B, C, H', W')``
     """
 
-    def __init__(self, in_type: FieldType, kernel_size: int, stride=None, padding: int = 0, dilation: int = 1,
-                 ceil_mode: bool = False):
+    def __init__(
+        self,
+        in_type: FieldType,
+        kernel_size: int,
+        stride=None,
+        padding: int = 0,
+        dilation: int = 1,
+        ceil_mode: bool = False,
+    ):
         super().__init__()
         from .pointwise_nonlinearity import check_pointwise
 
@@ -71,16 +84,24 @@ class PointwiseMaxPool2D(EquivariantModule):
         self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
 
     def forward(self, x):
-        out = F.max_pool2d(self._check_input(x), self.kernel_size, self.stride, self.padding, self.dilation,
-                           self.ceil_mode)
+        out = F.max_pool2d(
+            self._check_input(x), self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode
+        )
         return GeometricTensor(out, self.out_type)
 
     def evaluate_output_shape(self, s):
         k = self.dilation * (self.kernel_size - 1) + 1
-        return (s[0], s[1], _out_size(s[2], k, self.stride, self.padding), _out_size(s[3], k, self.stride, self.padding))
+        return (
+            s[0],
+            s[1],
+            _out_size(s[2], k, self.stride, self.padding),
+            _out_size(s[3], k, self.stride, self.padding),
+        )
 
     def export(self):
-        return torch.nn.MaxPool2d(self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode)
+        return torch.nn.MaxPool2d(
+            self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode
+        )
 
 
 class PointwiseAvgPoolAntialiased2D(EquivariantModule):
@@ -109,16 +130,31 @@ class PointwiseAvgPoolAntialiased2D(EquivariantModule):
         self.register_buffer("filter", kernel.expand(in_type.size, 1, -1, -1).contiguous(), persistent=False)
 
     def forward(self, x):
-        out = F.conv2d(self._check_input(x), self.filter, None, self.stride, self.padding, 1, self.in_type.size)
+        out = F.conv2d(
+            self._check_input(x), self.filter, None, self.stride, self.padding, 1, self.in_type.size
+        )
         return GeometricTensor(out, self.out_type)
 
     def evaluate_output_shape(self, s):
-        return (s[0], s[1], _out_size(s[2], self.kernel_size, self.stride, self.padding),
-                _out_size(s[3], self.kernel_size, self.stride, self.padding))
+        return (
+            s[0],
+            s[1],
+            _out_size(s[2], self.kernel_size, self.stride, self.padding),
+            _out_size(s[3], self.kernel_size, self.stride, self.padding),
+        )
 
     def export(self):
-        conv = torch.nn.Conv2d(self.in_type.size, self.in_type.size, self.kernel_size, self.stride, self.padding,
-                               groups=self.in_type.size, bias=False, dtype=self.filter.dtype, device=self.filter.device)
+        conv = torch.nn.Conv2d(
+            self.in_type.size,
+            self.in_type.size,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            groups=self.in_type.size,
+            bias=False,
+            dtype=self.filter.dtype,
+            device=self.filter.device,
+        )
         with torch.no_grad():
             conv.weight.copy_(self.filter)
         conv.weight.requires_grad_(False)

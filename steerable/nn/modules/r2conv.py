@@ -33,8 +33,41 @@ class R2Conv(RdConv):
         - output: ``(B, out_type.size, H', W')`` with H', W' as for ``torch.nn.Conv2d``
     """
 
-    def __init__(self, in_type, out_type, kernel_size, padding=0, stride=1, dilation=1, padding_mode="zeros",
-                 groups=1, bias=True, sigma=None, frequencies_cutoff=None, rings=None, maximum_offset=None,
-                 recompute=False, basis_filter=None, initialize=True):
-        super().__init__(2, in_type, out_type, kernel_size, padding, stride, dilation, padding_mode, groups, bias,
-                         sigma, frequencies_cutoff, rings, maximum_offset, recompute, basis_filter, initialize)
+    def __init__(
+        self,
+        in_type,
+        out_type,
+        kernel_size,
+        padding=0,
+        stride=1,
+        dilation=1,
+        padding_mode="zeros",
+        groups=1,
+        bias=True,
+        sigma=None,
+        frequencies_cutoff=None,
+        rings=None,
+        maximum_offset=None,
+        recompute=False,
+        basis_filter=None,
+        initialize=True,
+    ):
+        super().__init__(
+            2,
+            in_type,
+            out_type,
+            kernel_size,
+            padding,
+            stride,
+            dilation,
+            padding_mode,
+            groups,
+            bias,
+            sigma,
+            frequencies_cutoff,
+            rings,
+            maximum_offset,
+            recompute,
+            basis_filter,
+            initialize,
+        )

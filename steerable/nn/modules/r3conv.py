@@ -15,8 +15,40 @@ class R3Conv(RdConv):
         - output: ``(B, out_type.size, D1', D2', D3')`` as for ``torch.nn.Conv3d``
     """
 
-    def __init__(self, in_type, out_type, kernel_size, padding=0, stride=1, dilation=1, padding_mode="zeros",
-                 groups=1, bias=True, sigma=None, frequencies_cutoff=None, rings=None, recompute=False,
-                 basis_filter=None, initialize=True):
-        super().__init__(3, in_type, out_type, kernel_size, padding, stride, dilation, padding_mode, groups, bias,
-                         sigma, frequencies_cutoff, rings, None, recompute, basis_filter, initialize)
+    def __init__(
+        self,
+        in_type,
+        out_type,
+        kernel_size,
+        padding=0,
+        stride=1,
+        dilation=1,
+        padding_mode="zeros",
+        groups=1,
+        bias=True,
+        sigma=None,
+        frequencies_cutoff=None,
+        rings=None,
+        recompute=False,
+        basis_filter=None,
+        initialize=True,
+    ):
+        super().__init__(
+            3,
+            in_type,
+            out_type,
+            kernel_size,
+            padding,
+            stride,
+            dilation,
+            padding_mode,
+            groups,
+            bias,
+            sigma,
+            frequencies_cutoff,
+            rings,
+            None,
+            recompute,
+            basis_filter,
+            initialize,
+        )

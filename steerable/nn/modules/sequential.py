@@ -39,7 +39,9 @@ class SequentialModule(EquivariantModule):
         super().add_module(name, module)
         if hasattr(self, "out_type") and isinstance(module, EquivariantModule):
             if module.in_type != self.out_type:
-                raise ValueError(f"{type(module).__name__} expects {module.in_type}, the chain ends in {self.out_type}")
+                raise ValueError(
+                    f"{type(module).__name__} expects {module.in_type}, the chain ends in {self.out_type}"
+                )
             self.out_type = module.out_type
 
     def forward(self, x: GeometricTensor) -> GeometricTensor:

@@ -15,6 +15,7 @@ irrep, scanned by increasing frequency).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def decompose_matrices(group, matrices: Callable, size: int, candidates=None):
     """
     gens = group._generator_internals()
     rho_gens = matrices(gens)
-    if not np.allclose(np.einsum("nij,nkj->nik", rho_gens, rho_gens), np.eye(size)[None], atol=1e-8):
+    if not _close(np.einsum("nij,nkj->nik", rho_gens, rho_gens), np.eye(size)[None], 1e-8):
         raise ValueError("the matrices are not orthogonal: not an orthogonal representation")
     if group.continuous:
         ids, columns = _compact_copies(group, rho_gens, size, candidates)
@@ -57,7 +58,7 @@ def decompose_matrices(group, matrices: Callable, size: int, candidates=None):
             f"(found {found} dimensions); is it an orthogonal representation of this group?"
         )
     q = np.concatenate(columns, axis=1)
-    if not np.allclose(q.T @ q, np.eye(size), atol=1e-7):
+    if not _close(q.T @ q, np.eye(size), 1e-7):
         raise ValueError(f"could not decompose a representation of {group.name}: not orthogonal")
     q = 1.5 * q - 0.5 * q @ (q.T @ q)  # one Newton-Schulz step: orthogonal to rounding
     blocks = np.zeros_like(rho_gens)
@@ -66,9 +67,22 @@ def decompose_matrices(group, matrices: Callable, size: int, candidates=None):
         d = group._irrep_spec(i).dim
         blocks[:, start : start + d, start : start + d] = group._irrep_matrices(i, gens)
         start += d
-    if not np.allclose(rho_gens @ q, q @ blocks, atol=1e-7):
+    if not _close(rho_gens @ q, q @ blocks, 1e-7):
         raise ValueError(f"the matrices are not a representation of {group.name}")
     return ids, q
+
+
+def _close(a, b, atol: float) -> bool:
+    """max |a - b| <= atol (np.allclose's overhead dominates on these small arrays)."""
+    return float(np.max(np.abs(a - b))) <= atol
+
+
+@lru_cache(maxsize=None)
+def _irrep_table(group, id: tuple) -> np.ndarray:
+    """An irrep's matrices at every element of a finite group (read-only, cached)."""
+    table = np.array(group._irrep_matrices(id, group._element_internals()), dtype=np.float64)
+    table.setflags(write=False)
+    return table
 
 
 def _finite_copies(group, matrices, size):
@@ -79,7 +93,7 @@ def _finite_copies(group, matrices, size):
     ids, columns = [], []
     for j in group._irrep_ids(None):
         spec = group._irrep_spec(j)
-        psi = group._irrep_matrices(j, elements)
+        psi = _irrep_table(group, spec.id)
         mult = float(chi @ np.trace(psi, axis1=1, axis2=2)) / (order * spec.sum_of_squares_constituents)
         if abs(mult - round(mult)) > 1e-6:
             raise ValueError(

@@ -33,6 +33,8 @@ class Embedding:
     def __init__(self, d: int, chain: tuple):
         self.d = int(d)
         self.chain = tuple(chain)
+        self._typed_key = (self.d, _typed(self.chain))
+        self._hash = hash(self._typed_key)
 
     @property
     def group(self):
@@ -47,13 +49,13 @@ class Embedding:
     def _key(self):
         # typed: subgroup ids such as (False, False, 4) (C4 about z) and (False, 0.0, 4) (D4)
         # compare equal as plain tuples (False == 0 == 0.0), but are different embeddings
-        return (self.d, _typed(self.chain))
+        return self._typed_key
 
     def __eq__(self, other):
-        return isinstance(other, Embedding) and self._key() == other._key()
+        return isinstance(other, Embedding) and (self is other or self._typed_key == other._typed_key)
 
     def __hash__(self):
-        return hash(self._key())
+        return self._hash
 
     def __repr__(self):
         return f"Embedding(d={self.d}, chain={self.chain})"

@@ -11,6 +11,7 @@ def test_demo_runs_and_passes():
     assert out.returncode == 0, out.stderr
     assert "all homomorphism checks passed" in out.stdout
     assert "Ico" in out.stdout
+    assert "invariance and export checks passed" in out.stdout
 
 
 def test_unknown_command_fails_clearly():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
 import torch
 
 from .field_type import FieldType
@@ -74,7 +73,3 @@ class EquivariantModule(torch.nn.Module):
                         f"(output scale {scale:.3e})"
                     )
         return errors
-
-
-def _as_numpy(t) -> np.ndarray:
-    return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)

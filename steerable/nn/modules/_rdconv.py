@@ -12,7 +12,7 @@ from ..field_type import FieldType
 from ..geometric_tensor import GeometricTensor
 from ..init import generalized_he_init
 from ..module import EquivariantModule
-from .basis_expansion import BlockBasisExpansion, Float64Constants, cached_expansion
+from .basis_expansion import BlockBasisExpansion, Float64Constants, cached_expansion, trivial_bias_expansion
 
 __all__ = ["RdConv"]
 
@@ -116,13 +116,10 @@ class RdConv(Float64Constants, EquivariantModule):
             basis, points, basis_out.representations, basis_in.representations
         )
         self.weights = torch.nn.Parameter(torch.zeros(groups * basis.dim))
-        trivial = basis_out.fibergroup.trivial_representation.id
-        bias_type = group_out
-        triv_cols = [k for k, i in enumerate(_irrep_positions(bias_type)) if i == trivial]
-        if bias and triv_cols:
-            q = bias_type.change_of_basis[:, triv_cols]  # (size, n_trivial)
-            self.register_constant("bias_expansion", q)
-            self.bias = torch.nn.Parameter(torch.zeros(groups * len(triv_cols)))
+        bias_expansion = trivial_bias_expansion(group_out)  # (size, n_trivial)
+        if bias and bias_expansion.shape[1]:
+            self.register_constant("bias_expansion", bias_expansion)
+            self.bias = torch.nn.Parameter(torch.zeros(groups * bias_expansion.shape[1]))
         else:
             self.register_parameter("bias", None)
         self._cache = None
@@ -224,15 +221,6 @@ class RdConv(Float64Constants, EquivariantModule):
             f"padding={self.padding}, padding_mode={self.padding_mode!r}, groups={self.groups}, "
             f"basis_dim={self.basis.dim}"
         )
-
-
-def _irrep_positions(field_type: FieldType) -> list:
-    """The irrep id of every channel position, block by block (one entry per irrep block dim)."""
-    out = []
-    for i in field_type.irreps:
-        d = field_type.fibergroup._irrep_spec(i).dim
-        out.extend([i] * d if d == 1 else [None] * d)
-    return out
 
 
 def _uniform_dilation(dilation, d) -> float:

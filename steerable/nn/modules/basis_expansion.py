@@ -14,7 +14,7 @@ import torch
 
 from ...kernels.basis import SteerableKernelBasis
 
-__all__ = ["BlockBasisExpansion", "cached_expansion", "Float64Constants"]
+__all__ = ["BlockBasisExpansion", "cached_expansion", "Float64Constants", "trivial_bias_expansion"]
 
 
 class Float64Constants:
@@ -221,6 +221,20 @@ def _blocks_by_type(blocks):
     for k, (irrep, _, _) in enumerate(blocks):
         out.setdefault(irrep, []).append(k)
     return [(irrep, np.array(ks)) for irrep, ks in out.items()]
+
+
+def trivial_bias_expansion(field_type) -> np.ndarray:
+    """``(size, n_trivial)``: the columns of the fields' change of basis at the trivial irreps.
+
+    A bias is only equivariant on trivial irreps; ``expansion @ b`` lays the learned values
+    ``b`` (one per trivial irrep) out in the fields' own basis."""
+    trivial = field_type.fibergroup.trivial_representation.id
+    columns, start = [], 0
+    for i in field_type.irreps:
+        if i == trivial:
+            columns.append(start)
+        start += field_type.fibergroup._irrep_spec(i).dim
+    return field_type.change_of_basis[:, columns]
 
 
 def cached_expansion(module):

@@ -11,7 +11,7 @@ from ..field_type import FieldType
 from ..geometric_tensor import GeometricTensor
 from ..init import generalized_he_init
 from ..module import EquivariantModule
-from .basis_expansion import BlockBasisExpansion, Float64Constants, cached_expansion
+from .basis_expansion import BlockBasisExpansion, Float64Constants, cached_expansion, trivial_bias_expansion
 
 __all__ = ["Linear"]
 
@@ -68,17 +68,10 @@ class Linear(Float64Constants, EquivariantModule):
             basis, np.zeros((1, 0)), out_type.representations, in_type.representations
         )
         self.weights = torch.nn.Parameter(torch.zeros(basis.dim))
-        trivial = in_type.fibergroup.trivial_representation.id
-        triv_cols, start = [], 0
-        for i in out_type.irreps:
-            d = out_type.fibergroup._irrep_spec(i).dim
-            if i == trivial:
-                triv_cols.append(start)
-            start += d
-        if bias and triv_cols:
-            q = out_type.change_of_basis[:, triv_cols]
-            self.register_constant("bias_expansion", q)
-            self.bias = torch.nn.Parameter(torch.zeros(len(triv_cols)))
+        bias_expansion = trivial_bias_expansion(out_type)
+        if bias and bias_expansion.shape[1]:
+            self.register_constant("bias_expansion", bias_expansion)
+            self.bias = torch.nn.Parameter(torch.zeros(bias_expansion.shape[1]))
         else:
             self.register_parameter("bias", None)
         self._cache = None

@@ -41,17 +41,17 @@ def canonical_basis(projector: np.ndarray, rank: int | None = None) -> np.ndarra
     basis = np.zeros((n, rank))
     residual = projector.copy()
     for k in range(rank):
-        norms = np.linalg.norm(residual, axis=0)
+        norms = np.sqrt(np.einsum("ij,ij->j", residual, residual))
         top = norms.max()
         if top < 1e-6:
             raise np.linalg.LinAlgError("canonical_basis: projector rank lower than expected")
-        pivot = int(np.flatnonzero(norms >= top * (1.0 - 1e-6))[0])
+        pivot = int(np.argmax(norms >= top * (1.0 - 1e-6)))  # the first such column
         v = residual[:, pivot] / norms[pivot]
         # re-orthogonalise once against the previous vectors for numerical stability
         v = v - basis[:, :k] @ (basis[:, :k].T @ v)
-        v /= np.linalg.norm(v)
+        v /= np.sqrt(v @ v)
         basis[:, k] = v
-        residual = residual - np.outer(v, v @ residual)
+        residual -= v[:, None] * (v @ residual)[None, :]
     return basis
 
 

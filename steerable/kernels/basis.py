@@ -14,7 +14,7 @@ import numpy as np
 
 from .harmonics import harmonics, unit_directions
 from .radial import GaussianRadialProfile
-from .solver import Embedding, irrep_pair_coefficients
+from .solver import Embedding, irrep_pair_coefficients, irrep_pair_coefficients_upto
 
 __all__ = ["EmptyBasisException", "KernelBasis", "SteerableKernelBasis", "PairBasis"]
 
@@ -103,6 +103,16 @@ class SampledHarmonics:
         return self._harmonics[J]
 
 
+def _ranges(lengths: np.ndarray, total: int) -> np.ndarray:
+    """``concatenate([arange(n) for n in lengths])`` (all lengths positive) without a loop."""
+    steps = np.ones(total, dtype=np.int64)
+    if total:
+        steps[0] = 0
+        ends = np.cumsum(lengths)[:-1]
+        steps[ends] = 1 - lengths[:-1]
+    return np.cumsum(steps)
+
+
 class SteerableKernelBasis(KernelBasis):
     """Basis of the kernels k(g x) = rho_out(g) k(x) rho_in(g)^T on R^d (or on a point).
 
@@ -156,6 +166,10 @@ class SteerableKernelBasis(KernelBasis):
         ring, order, copy, coefficients = [], [], [], {}
         orders = [0] if self.embedding.d == 0 else None
         n_rings = 1 if self.embedding.d == 0 else len(self.radial)
+        if self.embedding.d and self.max_orders:
+            J_max = max(self.max_orders)
+            every = irrep_pair_coefficients_upto(self.embedding, self.group, out_id, in_id, J_max)
+            coefficients = dict(enumerate(every))
         for r in range(n_rings):
             for J in orders or range(self.max_orders[r] + 1):
                 if J not in coefficients:
@@ -175,19 +189,20 @@ class SteerableKernelBasis(KernelBasis):
         sizes = np.array([p.size for p in self.pairs], dtype=np.int64)
         per_position = sizes[position_pair]
         position = np.repeat(np.arange(position_pair.size), per_position)
-        starts = np.cumsum(per_position) - per_position
-        inner = np.arange(position.size) - np.repeat(starts, per_position)
+        inner = _ranges(per_position[per_position > 0], position.size)
         pair = position_pair[position]
         offsets = np.cumsum(sizes) - sizes
         all_rings = np.concatenate([p.ring for p in self.pairs]) if self.pairs else np.zeros(0, int)
         all_orders = np.concatenate([p.order for p in self.pairs]) if self.pairs else np.zeros(0, int)
+        flat = offsets[pair] + inner  # index into the concatenated per-pair attributes
+        out_idx, in_idx = np.divmod(position, n_in_blocks)
         attrs = {
-            "out_irrep_idx": position // n_in_blocks,
-            "in_irrep_idx": position % n_in_blocks,
+            "out_irrep_idx": out_idx,
+            "in_irrep_idx": in_idx,
             "pair": pair,
             "inner_idx": inner,
-            "ring": all_rings[offsets[pair] + inner] if position.size else np.zeros(0, int),
-            "order": all_orders[offsets[pair] + inner] if position.size else np.zeros(0, int),
+            "ring": all_rings.take(flat) if position.size else np.zeros(0, int),
+            "order": all_orders.take(flat) if position.size else np.zeros(0, int),
         }
         attrs = {k: np.asarray(v, dtype=np.int64) for k, v in attrs.items()}
         if self.radial is not None:

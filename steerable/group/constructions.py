@@ -22,6 +22,7 @@ __all__ = [
 ]
 
 _PERMUTATION_NONLINEARITIES = ("pointwise", "norm", "gated", "concatenated")
+_INDUCED_NONLINEARITIES = ("induced_norm", "induced_gated")
 
 
 def _require_finite(group, what: str):
@@ -57,7 +58,11 @@ def _regular(group) -> Representation:
         return out
 
     ids, q = decompose_matrices(group, matrices, n)
-    return Representation(group, "regular", ids, q, _PERMUTATION_NONLINEARITIES)
+    from .cyclic import CyclicGroup
+
+    # the regular fields of C_N (N >= 2) are orientation responses: VectorFieldNonLinearity
+    vector = ("vectorfield",) if isinstance(group, CyclicGroup) and n >= 2 else ()
+    return Representation(group, "regular", ids, q, _PERMUTATION_NONLINEARITIES + vector)
 
 
 def regular_representation(group) -> Representation:
@@ -125,8 +130,17 @@ def _induced(group, key, repr: Representation) -> Representation:
     ids, q = decompose_matrices(group, matrices, k * d)
     supported = _PERMUTATION_NONLINEARITIES if repr.is_trivial() and d == 1 else ("norm", "gated")
     name = f"induced[{key}]({repr.name})"
+    # the channels are k blocks of size d (one per coset, in the order of the coset
+    # representatives), permuted by G and acted on inside by repr: the induced_* modules use this
     return Representation(
-        group, name, ids, q, supported, quotient_subgroup_id=key if repr.is_trivial() else None
+        group,
+        name,
+        ids,
+        q,
+        supported + _INDUCED_NONLINEARITIES,
+        quotient_subgroup_id=key if repr.is_trivial() else None,
+        induced_subgroup_id=key,
+        induced_repr=repr,
     )
 
 
@@ -147,8 +161,10 @@ def quotient_representation(group, id) -> Representation:
         f"quotient[{key}]",
         ind.irreps,
         ind.change_of_basis,
-        _PERMUTATION_NONLINEARITIES,
+        _PERMUTATION_NONLINEARITIES + _INDUCED_NONLINEARITIES,
         quotient_subgroup_id=key,
+        induced_subgroup_id=key,
+        induced_repr=sub.trivial_representation,
     )
 
 

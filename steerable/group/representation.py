@@ -20,7 +20,10 @@ __all__ = [
 ]
 
 _ORTHO_TOL = 1e-8
-_IRREP_NONLINEARITIES = ("norm", "gated", "concatenated")
+_IRREP_NONLINEARITIES = ("norm", "gated")
+# 'concatenated' needs signed-permutation matrices: true for every 1-dim (values +-1) irrep and
+# for the trivial one, not for a generic irrep of dimension > 1 (e.g. a 45-degree rotation)
+_SIGN_IRREP_NONLINEARITIES = ("norm", "gated", "concatenated")
 _TRIVIAL_NONLINEARITIES = ("pointwise", "norm", "gated", "gate", "concatenated")
 
 
@@ -227,7 +230,9 @@ class IrreducibleRepresentation(Representation):
             spec.name,
             [spec.id],
             np.eye(spec.dim),
-            _TRIVIAL_NONLINEARITIES if trivial else _IRREP_NONLINEARITIES,
+            _TRIVIAL_NONLINEARITIES
+            if trivial
+            else (_SIGN_IRREP_NONLINEARITIES if spec.dim == 1 else _IRREP_NONLINEARITIES),
         )
         self._id = spec.id
         self._type = spec.type
@@ -308,8 +313,9 @@ def directsum(reprs, change_of_basis=None, name: str | None = None) -> Represent
             raise ValueError(f"change_of_basis must be ({size}, {size}), got {change_of_basis.shape}")
         q = change_of_basis @ q
     supported = set.intersection(*[r.supported_nonlinearities for r in reprs])
-    if change_of_basis is not None:
+    if change_of_basis is not None:  # a new basis is no longer a (signed) permutation basis
         supported.discard("pointwise")
+        supported.discard("concatenated")
     if name is None:
         name = "_".join(r.name for r in reprs) if len(reprs) < 8 else f"directsum{len(reprs)}"
     if change_of_basis is None:  # block-diagonal of orthogonal blocks: orthogonal

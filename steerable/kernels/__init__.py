@@ -30,6 +30,7 @@ from .factories import (
     steerable_basis,
 )
 from .harmonics import harmonic_irrep_id, harmonics
+from .orbit import OrbitKernelBasis
 from .point import PointBasis, kernels_on_point
 from .radial import GaussianRadialProfile
 from .solver import Embedding
@@ -39,6 +40,7 @@ __all__ = [
     "SteerableKernelBasis",
     "PairBasis",
     "PointBasis",
+    "OrbitKernelBasis",
     "EmptyBasisException",
     "GaussianRadialProfile",
     "Embedding",

@@ -131,3 +131,41 @@ def test_export_3d_and_0d(space):
     y = bn(t(x)).tensor
     assert (y - exported(x)).abs().max() <= 1e-12 * y.abs().max()
     assert bn.running_mean.shape == (len(t),)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "mixed_sizes"])
+def test_momentum_none_is_a_cumulative_average(kind):
+    """momentum=None: after k batches the running statistics are the plain means of the k batch
+    statistics (as torch's BatchNorm), in train mode; eval mode uses them and leaves them alone."""
+    t = _types()[kind]
+    bn = nn.InnerBatchNorm(t, momentum=None).double()
+    means, variances = [], []
+    sizes = torch.tensor([e - s for s, e in zip(t.fields_start, t.fields_end)], dtype=torch.float64)
+    for k in range(3):
+        x = torch.randn(4, t.size, 3, 3, dtype=torch.float64) * (k + 1) + k
+        bn(t(x))
+        m, v = _field_stats(t, x)
+        count = 4 * 9 * sizes
+        means.append(m)
+        variances.append(v * count / (count - 1))
+        assert torch.allclose(bn.running_mean, torch.stack(means).mean(0), atol=1e-12)
+        assert torch.allclose(bn.running_var, torch.stack(variances).mean(0), atol=1e-12)
+    bn.eval()
+    x = torch.randn(2, t.size, 3, 3, dtype=torch.float64)
+    y = bn(t(x)).tensor
+    rm = bn.running_mean.repeat_interleave(sizes.long())[None, :, None, None]
+    rv = bn.running_var.repeat_interleave(sizes.long())[None, :, None, None]
+    assert (y - (x - rm) / torch.sqrt(rv + 1e-5)).abs().max() < 1e-12
+    assert int(bn.num_batches_tracked) == 3
+    exported = bn.export()
+    assert exported.momentum is None
+    assert (exported(x) - y).abs().max() <= 1e-12 * y.abs().max()
+
+
+def test_momentum_none_fresh_eval_and_errors():
+    t = _types()["mixed_sizes"]
+    bn = nn.InnerBatchNorm(t, momentum=None).double().eval()  # no batch seen yet: no division by 0
+    x = torch.randn(2, t.size, 3, 3, dtype=torch.float64)
+    assert torch.allclose(bn(t(x)).tensor, x / np.sqrt(1 + 1e-5), atol=1e-12)
+    with pytest.raises(ValueError, match=r"momentum must be None or a number in \[0, 1\], got 2"):
+        nn.InnerBatchNorm(t, momentum=2)

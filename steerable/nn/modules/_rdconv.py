@@ -94,7 +94,8 @@ class RdConv(Float64Constants, EquivariantModule):
             sigma = default_sigma(rings, dil, self.kernel_size)
         # a transposed conv is the adjoint of a conv from out_type to in_type
         basis_in, basis_out = (group_out, group_in) if self._transposed else (group_in, group_out)
-        basis = in_type.gspace.build_kernel_basis(
+        basis = self._build_basis(
+            in_type.gspace,
             basis_in.representation,
             basis_out.representation,
             rings=rings,
@@ -102,7 +103,6 @@ class RdConv(Float64Constants, EquivariantModule):
             frequencies_cutoff=frequencies_cutoff,
             basis_filter=basis_filter,
             dilation=dil,
-            kernel_size=self.kernel_size,
         )
         if basis.dim == 0:
             raise EmptyBasisException(
@@ -126,6 +126,21 @@ class RdConv(Float64Constants, EquivariantModule):
         if initialize:
             self.reset_parameters()
 
+    def _build_basis(
+        self, gspace, in_repr, out_repr, rings, sigma, frequencies_cutoff, basis_filter, dilation
+    ):
+        """The kernel basis (the harmonic one; R3IcoConv overrides this)."""
+        return gspace.build_kernel_basis(
+            in_repr,
+            out_repr,
+            rings=rings,
+            sigma=sigma,
+            frequencies_cutoff=frequencies_cutoff,
+            basis_filter=basis_filter,
+            dilation=dilation,
+            kernel_size=self.kernel_size,
+        )
+
     def reset_parameters(self) -> None:
         per_group = self.weights.view(self.groups, -1)
         for g in range(self.groups):
@@ -138,8 +153,11 @@ class RdConv(Float64Constants, EquivariantModule):
     def expand_parameters(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(filter, bias)`` as used by the plain torch convolution."""
         k = (self.kernel_size,) * self.d
-        filters = [self.expansion(w) for w in self.weights.view(self.groups, -1)]
-        filt = torch.cat(filters, dim=0)  # (groups * out_g, in_g, P) or transposed roles
+        if self.groups == 1:  # no cat: it would copy the whole filter (forward and backward)
+            filt = self.expansion(self.weights)
+        else:
+            filt = torch.cat([self.expansion(w) for w in self.weights.view(self.groups, -1)], dim=0)
+        # filt: (groups * out_g, in_g, P), or the transposed roles
         # transposed: the basis maps out to in, so this is (groups * in_g, out_g, k...), the
         # layout conv_transpose expects
         filt = filt.reshape(filt.shape[0], filt.shape[1], *k)

@@ -22,6 +22,10 @@ class InnerBatchNorm(EquivariantModule):
     on the channels, identical in eval mode (export for inference: in train mode a plain batch
     norm would compute per-channel rather than per-field batch statistics).
 
+    ``momentum=None`` keeps the cumulative moving average of the batch statistics, as torch's
+    BatchNorm does: after ``k`` batches the running statistics are the plain means of the ``k``
+    batch statistics.
+
     Shapes:
         - input/output: ``(B, C, ...)``
     """
@@ -30,12 +34,16 @@ class InnerBatchNorm(EquivariantModule):
         self,
         in_type: FieldType,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
     ):
         super().__init__()
         check_pointwise(in_type, "InnerBatchNorm")
+        if momentum is not None and (
+            isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1
+        ):
+            raise ValueError(f"InnerBatchNorm: momentum must be None or a number in [0, 1], got {momentum!r}")
         self.in_type = self.out_type = in_type
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -64,6 +72,15 @@ class InnerBatchNorm(EquivariantModule):
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
 
+    def _factor(self) -> float:
+        """The weight of the current batch in the running statistics."""
+        if self.momentum is None:  # cumulative moving average: 1 / batches seen, this one included
+            if not self.training or self.num_batches_tracked is None:
+                return 0.0  # no update happens
+            batches = int(self.num_batches_tracked)
+            return 1.0 / batches if batches > 0 else 0.0
+        return self.momentum
+
     def _norm(self, x, fields, size):
         b = x.shape[0]
         grouped = x.reshape(b, -1, size, *x.shape[2:])  # (B, fields, size, ...)
@@ -72,7 +89,7 @@ class InnerBatchNorm(EquivariantModule):
         rv = None if self.running_var is None else self.running_var[fields]
         w = None if self.weight is None else self.weight[fields]
         bias = None if self.bias is None else self.bias[fields]
-        out = F.batch_norm(grouped, rm, rv, w, bias, use_batch, self.momentum, self.eps)
+        out = F.batch_norm(grouped, rm, rv, w, bias, use_batch, self._factor(), self.eps)
         if use_batch and self.running_mean is not None and not self._uniform:
             with torch.no_grad():  # indexing made copies: write the updated statistics back
                 self.running_mean[fields] = rm
@@ -93,7 +110,7 @@ class InnerBatchNorm(EquivariantModule):
                     self.weight,
                     self.bias,
                     self.training or not self.track_running_stats,
-                    self.momentum,
+                    self._factor(),
                     self.eps,
                 ).reshape(tensor.shape)
             else:

@@ -1,0 +1,333 @@
+"""The engine shared by the field-wise normalisations (NormBatchNorm, InducedNormBatchNorm,
+GNormBatchNorm, IIDBatchNorm*, FieldNorm).
+
+Every one of them is described per field by a :class:`FieldSpec`: an optional orthogonal change of
+basis ``Q`` (the statistics are taken on ``z = Q^T f``, e.g. in the irrep basis) and two partitions
+of the field's channels into *slots*:
+
+* mean slots: channels that share one mean, which is subtracted from them (channels in no mean slot
+  are not centred: subtracting a mean there would break equivariance);
+* variance slots: channels that share one second moment ``E[z^2]`` (of the centred values) and one
+  learnable scale. Every mean slot lies inside one variance slot.
+
+The output is ``Q (scale * (z - mean) + bias)``, with one bias per mean slot. Fields with equal
+specs are normalised together in one vectorised pass over ``(B, fields, n, *spatial)``; the slots
+are pooled with small averaging matrices. Batch statistics average over the batch and the spatial
+dimensions (``per_sample=False``), per-sample statistics over the spatial dimensions only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from ..field_type import FieldType
+from .basis_expansion import Float64Constants
+
+__all__ = [
+    "FieldSpec",
+    "SlotNormalisation",
+    "PlainFieldNormalisation",
+    "check_field_type",
+    "check_options",
+    "irrep_basis_spec",
+]
+
+
+class FieldSpec(NamedTuple):
+    """How one field is normalised (see the module docstring).
+
+    ``change_of_basis`` is ``None`` when it is the identity; ``mean_slot[c]`` is the mean slot of
+    channel ``c`` of ``Q^T f`` (or -1), ``var_slot[c]`` its variance slot. Slots are numbered from 0
+    without gaps."""
+
+    change_of_basis: np.ndarray | None
+    mean_slot: tuple
+    var_slot: tuple
+
+
+class _Group(NamedTuple):
+    n: int  # channels per field
+    fields: int
+    means: int  # mean slots per field
+    variances: int  # variance slots per field
+    has_q: bool
+    full: bool  # the group holds every channel, in order (no gather needed)
+    degenerate: bool  # some variance slot has as many means as channels (undefined from one value)
+
+
+def check_field_type(in_type, module: str) -> None:
+    if not isinstance(in_type, FieldType):
+        raise TypeError(f"{module} needs a FieldType, got {type(in_type).__name__}")
+
+
+def check_options(module: str, eps, momentum=0.1) -> None:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
+        raise ValueError(f"{module}: eps must be a non-negative number, got {eps!r}")
+    if momentum is not None and (
+        isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1
+    ):
+        raise ValueError(f"{module}: momentum must be None or a number in [0, 1], got {momentum!r}")
+
+
+def irrep_basis_spec(rep, variance_per_irrep: bool) -> tuple:
+    """``(key, FieldSpec)`` in the irrep basis ``Q^T f`` of ``rep``: one mean per trivial irrep and
+    one variance per irrep block (``variance_per_irrep``) or per field."""
+    group = rep.group
+    trivial = group.trivial_representation.id
+    mean_slot, var_slot = [], []
+    means = 0
+    for k, irrep in enumerate(rep.irreps):
+        d = group.irrep(*irrep).size
+        if irrep == trivial:
+            mean_slot.append(means)
+            means += 1
+        else:
+            mean_slot.extend([-1] * d)
+        var_slot.extend([k if variance_per_irrep else 0] * d)
+    q = rep.change_of_basis
+    q = None if np.array_equal(q, np.eye(rep.size)) else q
+    return rep, FieldSpec(q, tuple(mean_slot), tuple(var_slot))
+
+
+def _slot_count(slots) -> int:
+    used = sorted({s for s in slots if s >= 0})
+    if used != list(range(len(used))):
+        raise ValueError(f"slots must be numbered from 0 without gaps, got {used}")
+    return len(used)
+
+
+def _averaging(slots, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(n, count)`` matrix averaging the channels of each slot, and ``(count, n)`` indicator
+    spreading a slot's value back to its channels."""
+    slots = np.asarray(slots)
+    spread = np.zeros((count, len(slots)))
+    for c, s in enumerate(slots):
+        if s >= 0:
+            spread[s, c] = 1.0
+    return spread.T / np.maximum(spread.sum(axis=1), 1.0), spread
+
+
+class SlotNormalisation(Float64Constants):
+    """Mixin for torch modules: builds the parameters, buffers and constants from per-field specs
+    (``_build_slots``) and normalises a plain tensor (``_normalise``).
+
+    State (``weight`` per variance slot, ``bias`` per mean slot, ``running_mean``, ``running_var``,
+    ``num_batches_tracked``) is laid out field by field in the field type's order; a tensor is
+    ``None`` where there is nothing to hold (no mean slots, ``affine=False``, no tracking)."""
+
+    def _build_slots(self, field_specs, eps, momentum, affine, track_running_stats, per_sample):
+        field_specs = [(key, FieldSpec(*spec)) for key, spec in field_specs]
+        self._field_specs = field_specs  # kept to build the plain export
+        self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
+        self.per_sample = bool(per_sample)
+        self.track_running_stats = bool(track_running_stats) and not self.per_sample
+        specs = [spec for _, spec in field_specs]
+        n_means = [_slot_count(s.mean_slot) for s in specs]
+        n_vars = [_slot_count(s.var_slot) for s in specs]
+        mean_start = np.cumsum([0] + n_means)
+        var_start = np.cumsum([0] + n_vars)
+        channel_start = np.cumsum([0] + [len(s.var_slot) for s in specs])
+        total_means, total_vars = int(mean_start[-1]), int(var_start[-1])
+        self.register_parameter("weight", torch.nn.Parameter(torch.ones(total_vars)) if self.affine else None)
+        has_bias = self.affine and total_means > 0  # biases only where there is a mean (equivariance)
+        self.register_parameter("bias", torch.nn.Parameter(torch.zeros(total_means)) if has_bias else None)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", torch.zeros(total_means) if total_means else None)
+            self.register_buffer("running_var", torch.ones(total_vars))
+            self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+        groups: dict = {}  # insertion order: deterministic, the order of first occurrence
+        for f, (key, _) in enumerate(field_specs):
+            groups.setdefault(key, []).append(f)
+        metas, order = [], []
+        for gi, fields in enumerate(groups.values()):
+            spec = specs[fields[0]]
+            n, means, variances = len(spec.var_slot), n_means[fields[0]], n_vars[fields[0]]
+            channels = np.concatenate([np.arange(channel_start[f], channel_start[f] + n) for f in fields])
+            order.extend(channels.tolist())
+            full = len(groups) == 1
+            if not full:
+                self.register_buffer(f"_channels{gi}", torch.as_tensor(channels), persistent=False)
+            has_q = spec.change_of_basis is not None
+            if has_q:
+                self.register_constant(f"_q{gi}", spec.change_of_basis)
+            if means:
+                average, spread = _averaging(spec.mean_slot, means)
+                self.register_constant(f"_mean_average{gi}", average)
+                self.register_constant(f"_mean_spread{gi}", spread)
+                index = mean_start[fields][:, None] + np.arange(means)[None, :]
+                self.register_buffer(f"_mean_index{gi}", torch.as_tensor(index), persistent=False)
+            average, spread = _averaging(spec.var_slot, variances)
+            self.register_constant(f"_var_average{gi}", average)
+            self.register_constant(f"_var_spread{gi}", spread)
+            index = var_start[fields][:, None] + np.arange(variances)[None, :]
+            self.register_buffer(f"_var_index{gi}", torch.as_tensor(index), persistent=False)
+            # per variance slot: its channels and the means estimated inside it (degrees of freedom)
+            counts = spread.sum(axis=1)
+            means_in = np.zeros(variances)
+            for m in range(means):
+                slots = {spec.var_slot[c] for c in range(n) if spec.mean_slot[c] == m}
+                if len(slots) != 1:
+                    raise ValueError(f"mean slot {m} spans variance slots {sorted(slots)}, not one")
+                means_in[slots.pop()] += 1
+            self.register_constant(f"_var_count{gi}", counts)
+            self.register_constant(f"_var_means{gi}", means_in)
+            degenerate = bool(np.any((means_in > 0) & (means_in >= counts)))
+            metas.append(_Group(n, len(fields), means, variances, has_q, full, degenerate))
+        self._groups = tuple(metas)
+        inverse = np.argsort(np.asarray(order))
+        if not np.array_equal(inverse, np.arange(len(order))):
+            self.register_buffer("_inverse", torch.as_tensor(inverse), persistent=False)
+        else:
+            self._inverse = None
+
+    # ------------------------------------------------------------------ state
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            if self.running_mean is not None:
+                self.running_mean.zero_()
+            self.running_var.fill_(1.0)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            with torch.no_grad():
+                self.weight.fill_(1.0)
+                if self.bias is not None:
+                    self.bias.zero_()
+
+    # ------------------------------------------------------------------ computation
+    def _normalise(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.is_autocast_enabled(x.device.type):
+            # as torch's batch norm under autocast: statistics and output in float32 (the small
+            # matmuls that pool the slots would otherwise run in half precision)
+            with torch.autocast(x.device.type, enabled=False):
+                return self._normalise(x.float() if x.dtype in (torch.float16, torch.bfloat16) else x)
+        use_batch = self.per_sample or self.training or not self.track_running_stats
+        if use_batch and not self.per_sample:
+            values = x.shape[0] * math.prod(x.shape[2:])
+            if values == 1 and any(g.degenerate for g in self._groups):
+                raise ValueError(
+                    f"{type(self).__name__} needs more than one value per statistic to compute batch "
+                    f"statistics (training mode), got an input of shape {tuple(x.shape)}"
+                )
+        factor = None
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # cumulative moving average, as torch's BatchNorm
+                factor = torch.reciprocal(self.num_batches_tracked.to(self.running_var.dtype))
+            else:
+                factor = self.momentum
+        parts = [self._normalise_group(x, gi, g, use_batch, factor) for gi, g in enumerate(self._groups)]
+        if len(parts) == 1:
+            return parts[0]
+        out = torch.cat(parts, dim=1)
+        return out if self._inverse is None else out.index_select(1, self._inverse)
+
+    def _statistic(self, t: torch.Tensor) -> torch.Tensor:
+        """Per-channel mean of ``(B, F, n, *spatial)`` -> ``(B', F, n)`` (B' = 1 for batch stats)."""
+        dims = tuple(range(3, t.dim()))
+        if not self.per_sample:
+            return t.mean(dim=(0,) + dims).unsqueeze(0)
+        return t.mean(dim=dims) if dims else t
+
+    def _normalise_group(self, x, gi, g: _Group, use_batch: bool, factor):
+        b, spatial = x.shape[0], x.shape[2:]
+        ones = (1,) * len(spatial)
+        part = x if g.full else x.index_select(1, getattr(self, f"_channels{gi}"))
+        z = part.reshape(b, g.fields, g.n, *spatial)  # (B, F, n, ...)
+        if g.has_q:
+            q = getattr(self, f"_q{gi}")
+            z = torch.einsum("ji,bfj...->bfi...", q, z)  # Q^T f: the basis of the slots
+        mean = None
+        if g.means:
+            mean_index = getattr(self, f"_mean_index{gi}")
+            spread = getattr(self, f"_mean_spread{gi}")
+            if use_batch:
+                mean = self._statistic(z) @ getattr(self, f"_mean_average{gi}")  # (B', F, M)
+            else:
+                mean = self.running_mean[mean_index].unsqueeze(0)
+            z = z - (mean @ spread).reshape(mean.shape[0], g.fields, g.n, *ones)
+        var_index = getattr(self, f"_var_index{gi}")
+        if use_batch:
+            var = self._statistic(z * z) @ getattr(self, f"_var_average{gi}")  # (B', F, V)
+        else:
+            var = self.running_var[var_index].unsqueeze(0)
+        scale = torch.rsqrt(var + self.eps)
+        if self.weight is not None:
+            scale = scale * self.weight[var_index]
+        scale = scale @ getattr(self, f"_var_spread{gi}")  # (B', F, n)
+        out = z * scale.reshape(scale.shape[0], g.fields, g.n, *ones)
+        if g.means and self.bias is not None:
+            out = out + (self.bias[mean_index] @ spread).reshape(1, g.fields, g.n, *ones)
+        if g.has_q:
+            out = torch.einsum("ij,bfj...->bfi...", q, out)
+        if factor is not None:
+            self._update(gi, g, mean, var, factor, b * math.prod(spatial))
+        return out.reshape(b, g.fields * g.n, *spatial)
+
+    @torch.no_grad()
+    def _update(self, gi, g: _Group, mean, var, factor, values: int):
+        if g.means:
+            index = getattr(self, f"_mean_index{gi}").reshape(-1)
+            new = mean.detach()[0].reshape(-1).to(self.running_mean.dtype)
+            self.running_mean.index_copy_(0, index, (1 - factor) * self.running_mean[index] + factor * new)
+        # unbiased: the centred sum of squares has (values * channels - estimated means) dof
+        count = getattr(self, f"_var_count{gi}") * values
+        correction = count / (count - getattr(self, f"_var_means{gi}"))
+        index = getattr(self, f"_var_index{gi}").reshape(-1)
+        new = (var.detach()[0] * correction).reshape(-1).to(self.running_var.dtype)
+        self.running_var.index_copy_(0, index, (1 - factor) * self.running_var[index] + factor * new)
+
+    # ------------------------------------------------------------------ export
+    def _export_slots(self) -> torch.nn.Module:
+        plain = PlainFieldNormalisation(
+            self._field_specs, self.eps, self.momentum, self.affine, self.track_running_stats, self.per_sample
+        )
+        reference = next(t for t in self.buffers() if t.is_floating_point())
+        plain.to(device=reference.device, dtype=reference.dtype)
+        plain.load_state_dict(self.state_dict())
+        return plain.train(self.training)
+
+    def _slots_repr(self) -> str:
+        out = f"{self.in_type}, eps={self.eps}"
+        if not self.per_sample:
+            out += f", momentum={self.momentum}"
+        out += f", affine={self.affine}"
+        if not self.per_sample and not self.track_running_stats:
+            out += ", track_running_stats=False"
+        return out
+
+
+class PlainFieldNormalisation(SlotNormalisation, torch.nn.Module):
+    """A field-wise normalisation on plain tensors: the ``export()`` of the normalisation modules.
+
+    It holds the same parameters and buffers (same state_dict keys) and computes the same function
+    in train and eval mode, for inputs of any spatial dimensionality (``(B, C)``, ``(B, C, H, W)``,
+    ``(B, C, D, H, W)``, ...).
+
+    Shapes:
+        - input/output: ``(B, C, ...)``
+    """
+
+    def __init__(self, field_specs, eps, momentum, affine, track_running_stats, per_sample):
+        super().__init__()
+        self._build_slots(field_specs, eps, momentum, affine, track_running_stats, per_sample)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() < 2:
+            raise ValueError(f"expected an input of shape (B, C, ...), got {tuple(x.shape)}")
+        return self._normalise(x)
+
+    def extra_repr(self) -> str:
+        channels = sum(len(spec.var_slot) for _, spec in self._field_specs)
+        return f"channels={channels}, fields={len(self._field_specs)}, eps={self.eps}, affine={self.affine}"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..group._linalg import canonical_basis
+from ..group.grids import unique_rows
 from ..group.representation import irrep_of
 from .basis import SteerableKernelBasis
 from .radial import GaussianRadialProfile
@@ -53,8 +54,7 @@ def rotation_axes(matrices: np.ndarray, order: int) -> np.ndarray:
     if not axes:
         raise ValueError(f"the group has no rotation of order {order}")
     axes = np.round(np.array(axes), 12)
-    unique = np.unique(axes, axis=0)
-    return unique
+    return unique_rows(axes)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,17 @@ class EquivariantModule(torch.nn.Module):
         """A plain torch module computing the same function on ``.tensor``s."""
         raise NotImplementedError(f"{type(self).__name__} has no plain-torch export")
 
+    def _input_element(self, h):
+        """The element acting on the input when ``h`` acts on the output: ``h`` itself, unless
+        the module changes the group (a restriction maps h through the subgroup's inclusion)."""
+        return h
+
+    def _default_testing_elements(self) -> list:
+        if getattr(self, "out_type", None) is not None and isinstance(self.out_type, FieldType):
+            if isinstance(self.in_type, FieldType) and self.out_type.gspace != self.in_type.gspace:
+                return list(self.out_type.testing_elements)  # a restricted group: its elements
+        return list(_first_type(self.in_type).testing_elements)
+
     def check_equivariance(
         self,
         atol: float = 1e-7,
@@ -51,25 +62,62 @@ class EquivariantModule(torch.nn.Module):
     ) -> list:
         """Compare f(g x) with g f(x) in float64 on a random input for the gspace's testing
         elements (or ``elements``). Returns ``[(g, max abs error)]`` and raises AssertionError
-        if an error exceeds ``atol + rtol * max|f(x)|``."""
+        if an error exceeds ``atol + rtol * max|f(x)|``.
+
+        Inputs and outputs may be GeometricTensors, tuples of them (a module called with
+        several inputs) or dicts of them (labelled branches); if the module restricts the
+        group, the elements are the output group's and act on the input through the inclusion.
+        """
         model = copy.deepcopy(self).double().eval()
         gen = torch.Generator().manual_seed(seed)
-        d = self.in_type.gspace.dimensionality
-        shape = (batch_size, self.in_type.size) + (spatial_size,) * d
-        x = GeometricTensor(torch.randn(shape, generator=gen, dtype=torch.float64), self.in_type)
-        elements = list(self.in_type.testing_elements if elements is None else elements)
+        x = _random_input(self.in_type, batch_size, spatial_size, gen)
+        elements = self._default_testing_elements() if elements is None else list(elements)
         with torch.no_grad():
-            y = model(x)
-            scale = float(y.tensor.abs().max())
+            y = _call(model, x)
+            scale = max(float(t.abs().max()) for t in _tensors(y))
             errors = []
-            for g in elements:
-                lhs = model(x.transform(g)).tensor
-                rhs = y.transform(g).tensor
-                err = float((lhs - rhs).abs().max())
-                errors.append((g, err))
+            for h in elements:
+                lhs = _tensors(_call(model, _transform(x, self._input_element(h))))
+                rhs = _tensors(_transform(y, h))
+                err = max(float((a - b).abs().max()) for a, b in zip(lhs, rhs))
+                errors.append((h, err))
                 if not err <= atol + rtol * scale:
                     raise AssertionError(
-                        f"{type(self).__name__} is not equivariant to {g}: error {err:.3e} "
+                        f"{type(self).__name__} is not equivariant to {h}: error {err:.3e} "
                         f"(output scale {scale:.3e})"
                     )
         return errors
+
+
+def _first_type(in_type) -> FieldType:
+    if isinstance(in_type, FieldType):
+        return in_type
+    values = in_type.values() if isinstance(in_type, dict) else in_type
+    return _first_type(next(iter(values)))
+
+
+def _random_input(in_type, batch_size, spatial_size, gen):
+    if isinstance(in_type, FieldType):
+        shape = (batch_size, in_type.size) + (spatial_size,) * in_type.gspace.dimensionality
+        return GeometricTensor(torch.randn(shape, generator=gen, dtype=torch.float64), in_type)
+    if isinstance(in_type, dict):
+        return {k: _random_input(t, batch_size, spatial_size, gen) for k, t in in_type.items()}
+    return tuple(_random_input(t, batch_size, spatial_size, gen) for t in in_type)
+
+
+def _call(model, x):
+    return model(*x) if isinstance(x, tuple) else model(x)
+
+
+def _transform(x, g):
+    if isinstance(x, GeometricTensor):
+        return x.transform(g)
+    if isinstance(x, dict):
+        return {k: v.transform(g) for k, v in x.items()}
+    return tuple(v.transform(g) for v in x)
+
+
+def _tensors(y) -> list:
+    if isinstance(y, GeometricTensor):
+        return [y.tensor]
+    return [v.tensor for v in (y.values() if isinstance(y, dict) else y)]

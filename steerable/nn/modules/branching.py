@@ -157,34 +157,3 @@ class BranchingModule(EquivariantModule):
 
     def extra_repr(self) -> str:
         return f"{self.in_type}, labels={list(self.out_type)}, reshuffle={self.reshuffle}"
-
-    def check_equivariance(
-        self,
-        atol: float = 1e-7,
-        rtol: float = 1e-5,
-        elements=None,
-        spatial_size: int = 9,
-        batch_size: int = 2,
-        seed: int = 0,
-    ) -> list:
-        """Compare f(g x)[label] with g f(x)[label] for every label, in float64, for the
-        gspace's testing elements (or ``elements``). Returns ``[(g, max abs error)]``."""
-        gen = torch.Generator().manual_seed(seed)
-        d = self.in_type.gspace.dimensionality
-        shape = (batch_size, self.in_type.size) + (spatial_size,) * d
-        x = GeometricTensor(torch.randn(shape, generator=gen, dtype=torch.float64), self.in_type)
-        elements = list(self.in_type.testing_elements if elements is None else elements)
-        errors = []
-        with torch.no_grad():
-            y = self(x)
-            scale = max(float(t.tensor.abs().max()) for t in y.values())
-            for g in elements:
-                y_g = self(x.transform(g))
-                err = max(float((y_g[k].tensor - y[k].transform(g).tensor).abs().max()) for k in y)
-                errors.append((g, err))
-                if not err <= atol + rtol * scale:
-                    raise AssertionError(
-                        f"BranchingModule is not equivariant to {g}: error {err:.3e} "
-                        f"(output scale {scale:.3e})"
-                    )
-        return errors

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import torch
 
 from ..field_type import FieldType
@@ -179,36 +177,3 @@ class MergeModule(EquivariantModule):
 
     def extra_repr(self) -> str:
         return f"labels={self.labels_per_module}"
-
-    def check_equivariance(
-        self,
-        atol: float = 1e-7,
-        rtol: float = 1e-5,
-        elements=None,
-        spatial_size: int = 9,
-        batch_size: int = 2,
-        seed: int = 0,
-    ) -> list:
-        """Compare f({l: g x_l}) with g f({l: x_l}) in float64 on random inputs, for the gspace's
-        testing elements (or ``elements``). Returns ``[(g, max abs error)]``."""
-        model = copy.deepcopy(self).double().eval()
-        gen = torch.Generator().manual_seed(seed)
-        gspace = self.out_type.gspace
-        spatial = (spatial_size,) * gspace.dimensionality
-        x = {}
-        for lab, t in self.in_type.items():
-            x[lab] = t(torch.randn((batch_size, t.size) + spatial, generator=gen, dtype=torch.float64))
-        elements = list(gspace.testing_elements if elements is None else elements)
-        errors = []
-        with torch.no_grad():
-            y = model(x)
-            scale = float(y.tensor.abs().max())
-            for g in elements:
-                lhs = model({lab: t.transform(g) for lab, t in x.items()}).tensor
-                err = float((lhs - y.transform(g).tensor).abs().max())
-                errors.append((g, err))
-                if not err <= atol + rtol * scale:
-                    raise AssertionError(
-                        f"MergeModule is not equivariant to {g}: error {err:.3e} (output scale {scale:.3e})"
-                    )
-        return errors

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import torch
 
 from ..field_type import FieldType
@@ -65,37 +63,3 @@ class RestrictionModule(EquivariantModule):
     def _input_element(self, h):
         """The element of the input's group acting as the output-group element ``h``."""
         return self._inclusion(h)
-
-    def check_equivariance(
-        self,
-        atol: float = 1e-7,
-        rtol: float = 1e-5,
-        elements=None,
-        spatial_size: int = 9,
-        batch_size: int = 2,
-        seed: int = 0,
-    ) -> list:
-        """Compare f(inclusion(h) x) with h f(x) in float64 for the subgroup's testing elements
-        (or ``elements``, elements of the subgroup). Returns ``[(h, max abs error)]`` and raises
-        AssertionError if an error exceeds ``atol + rtol * max|f(x)|``."""
-        model = copy.deepcopy(self).double().eval()
-        gen = torch.Generator().manual_seed(seed)
-        d = self.in_type.gspace.dimensionality
-        shape = (batch_size, self.in_type.size) + (spatial_size,) * d
-        x = GeometricTensor(torch.randn(shape, generator=gen, dtype=torch.float64), self.in_type)
-        elements = list(self.out_type.testing_elements if elements is None else elements)
-        errors = []
-        with torch.no_grad():
-            y = model(x)
-            scale = float(y.tensor.abs().max())
-            for h in elements:
-                lhs = model(x.transform(self._input_element(h))).tensor
-                rhs = y.transform(h).tensor
-                err = float((lhs - rhs).abs().max())
-                errors.append((h, err))
-                if not err <= atol + rtol * scale:
-                    raise AssertionError(
-                        f"RestrictionModule is not equivariant to {h}: error {err:.3e} "
-                        f"(output scale {scale:.3e})"
-                    )
-        return errors

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import torch
 
 from ..geometric_tensor import GeometricTensor
@@ -102,40 +100,6 @@ class SequentialModule(EquivariantModule):
             if hasattr(m, "_input_element"):
                 h = m._input_element(h)
         return h
-
-    def check_equivariance(
-        self,
-        atol: float = 1e-7,
-        rtol: float = 1e-5,
-        elements=None,
-        spatial_size: int = 9,
-        batch_size: int = 2,
-        seed: int = 0,
-    ) -> list:
-        """As :meth:`EquivariantModule.check_equivariance`. If the chain restricts the group
-        (``out_type.gspace`` is a subgroup's gspace), the elements are those of the output's group
-        (its testing elements by default) and act on the input through the inclusions."""
-        if self.out_type.gspace == self.in_type.gspace:
-            return super().check_equivariance(atol, rtol, elements, spatial_size, batch_size, seed)
-        model = copy.deepcopy(self).double().eval()
-        gen = torch.Generator().manual_seed(seed)
-        shape = (batch_size, self.in_type.size) + (spatial_size,) * self.in_type.gspace.dimensionality
-        x = GeometricTensor(torch.randn(shape, generator=gen, dtype=torch.float64), self.in_type)
-        elements = list(self.out_type.testing_elements if elements is None else elements)
-        errors = []
-        with torch.no_grad():
-            y = model(x)
-            scale = float(y.tensor.abs().max())
-            for h in elements:
-                lhs = model(x.transform(self._input_element(h))).tensor
-                err = float((lhs - y.transform(h).tensor).abs().max())
-                errors.append((h, err))
-                if not err <= atol + rtol * scale:
-                    raise AssertionError(
-                        f"SequentialModule is not equivariant to {h}: error {err:.3e} "
-                        f"(output scale {scale:.3e})"
-                    )
-        return errors
 
     def export(self) -> torch.nn.Sequential:
         return torch.nn.Sequential(*[m.export() for m in self._modules.values()]).train(self.training)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import pickle
+
 import torch
 from torch.utils import _pytree as pytree
 
@@ -26,7 +29,10 @@ class GeometricTensor:
           ``coords`` ``(N, d)``.
 
     It is registered as a torch pytree node (the field type is static context), so
-    ``torch.compile(fullgraph=True)`` and ``torch.export`` see through it.
+    ``torch.compile(fullgraph=True)`` and ``torch.export`` see through it, and an exported
+    program with GeometricTensor inputs can be saved with ``torch.export.save`` (set
+    ``program.example_inputs = None`` first: ``torch.export.load`` reads example inputs with
+    ``weights_only=True``, which refuses them).
     """
 
     __slots__ = ("tensor", "type", "coords")
@@ -194,10 +200,23 @@ def _flatten_with_keys(x: GeometricTensor):
     return [(pytree.GetAttrKey("tensor"), x.tensor), (pytree.GetAttrKey("coords"), x.coords)], x.type
 
 
+def _context_to_json(field_type) -> str:
+    # torch.export.save stores pytree contexts as JSON strings: the field type (an immutable,
+    # picklable value) travels pickled; loading a saved program unpickles it, as torch.load
+    # without weights_only would, so only load programs you trust
+    return base64.b64encode(pickle.dumps(field_type)).decode("ascii")
+
+
+def _context_from_json(text: str):
+    return pickle.loads(base64.b64decode(text.encode("ascii")))
+
+
 pytree.register_pytree_node(
     GeometricTensor,
     _flatten,
     _unflatten,
     serialized_type_name="steerable.nn.GeometricTensor",
     flatten_with_keys_fn=_flatten_with_keys,
+    to_dumpable_context=_context_to_json,
+    from_dumpable_context=_context_from_json,
 )

@@ -152,3 +152,21 @@ def test_onnx_export_matches_onnxruntime(tmp_path):
         expected = model(model.in_type(x)).tensor
     assert out.shape == tuple(expected.shape)
     assert _rel(torch.from_numpy(out), expected) < 1e-5
+
+
+def test_torch_export_save_and_load_with_geometric_tensor_input(tmp_path):
+    """A program whose inputs and outputs are GeometricTensors saves and loads (the field type
+    travels in the pytree context) and the loaded program gives the same outputs. The example
+    inputs are dropped before saving: torch.export.load reads them with weights_only=True,
+    which refuses GeometricTensor objects."""
+    model = _trained_eval_model()
+    x = model.in_type(torch.randn(2, model.in_type.size, 7, 7, dtype=torch.float64))
+    program = torch.export.export(model, (x,))
+    program.example_inputs = None
+    path = os.fspath(tmp_path / "program.pt2")
+    torch.export.save(program, path)
+    loaded = torch.export.load(path)
+    out = loaded.module()(x)
+    assert isinstance(out, nn.GeometricTensor) and out.type == model.out_type
+    with torch.no_grad():
+        assert _rel(out.tensor, model(x).tensor) < REL

@@ -110,6 +110,9 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
                     + in_rank[attrs["in_irrep_idx"][mine]]
                 )
                 gather[rows, attrs["inner_idx"][mine]] = mine
+                if n_p == 0:  # no kernel between these irreps: a zero block, no (empty) buffers
+                    row.append((None, len(o_blocks), len(i_blocks), d_o, d_i))
+                    continue
                 block = values[p].transpose(1, 2, 3, 0).reshape(n_p, d_o * d_i * P)
                 self.register_constant(f"basis_{p}", block)
                 self.register_buffer(f"gather_{p}", torch.as_tensor(gather), persistent=False)
@@ -197,6 +200,9 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
         for row in self._layout:
             cols = []
             for p, n_ob, n_ib, d_o, d_i in row:
+                if p is None:
+                    cols.append(weights.new_zeros(n_ob * d_o, n_ib * d_i, P))
+                    continue
                 w = padded[getattr(self, f"gather_{p}")]  # (n_ob * n_ib, n_p)
                 block = (w @ getattr(self, f"basis_{p}")).reshape(n_ob, n_ib, d_o, d_i, P)
                 cols.append(block.transpose(1, 2).reshape(n_ob * d_o, n_ib * d_i, P))

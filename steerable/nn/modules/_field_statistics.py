@@ -14,6 +14,14 @@ The output is ``Q (scale * (z - mean) + bias)``, with one bias per mean slot. Fi
 specs are normalised together in one vectorised pass over ``(B, fields, n, *spatial)``; the slots
 are pooled with small averaging matrices. Batch statistics average over the batch and the spatial
 dimensions (``per_sample=False``), per-sample statistics over the spatial dimensions only.
+
+Fast paths (same math, fewer passes over the tensor): a group whose fields have one variance slot
+is normalised in the original basis, where the map is ``s * (f - L mu) + c`` per field. If no mean
+is removed (``L = 0``) this is a root-mean-square scaling (:class:`_RMSScale`, one reduction and
+one product forward); if the removed mean is the mean of all the field's channels
+(``L = 1 1^T / n``, e.g. regular fields in IID statistics, trivial or quotient fields) it is
+torch's batch norm (group norm for per-sample statistics) on the ``(B, fields, n * spatial)``
+view. Other groups go through the irrep basis with batched matmuls.
 """
 
 from __future__ import annotations
@@ -57,6 +65,88 @@ class _Group(NamedTuple):
     has_q: bool
     full: bool  # the group holds every channel, in order (no gather needed)
     degenerate: bool  # some variance slot has as many means as channels (undefined from one value)
+    kind: str = "general"  # "rms": one variance slot, no mean; "centred": torch's batch/group norm
+    kappa: float = 1.0  # centred: the mean slot's value is kappa * (mean of the field's channels)
+    beta: float = 1.0  # centred: a mean slot's value v adds v * beta to every channel of the field
+
+
+def _fast_kind(spec: FieldSpec, means: int, variances: int) -> tuple:
+    """``(kind, kappa, beta)``: which fast path normalises fields of ``spec`` (module docstring)."""
+    if variances != 1:
+        return "general", 1.0, 1.0
+    if means == 0:
+        return "rms", 1.0, 1.0
+    n = len(spec.var_slot)
+    if means != 1 or any(s != 0 for s in spec.var_slot):
+        return "general", 1.0, 1.0
+    average, spread = _averaging(spec.mean_slot, 1)
+    q = np.eye(n) if spec.change_of_basis is None else np.asarray(spec.change_of_basis, dtype=np.float64)
+    u, v = (q @ average)[:, 0], (spread @ q.T)[0]  # the removed mean is (f . u) v in the original basis
+    if not (np.allclose(u, u[0], rtol=0, atol=1e-12) and np.allclose(v, v[0], rtol=0, atol=1e-12)):
+        return "general", 1.0, 1.0
+    kappa, beta = float(u.sum()), float(v[0])
+    if abs(kappa * beta - 1.0) > 1e-12:
+        return "general", 1.0, 1.0
+    return "centred", kappa, beta
+
+
+def _small_mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a @ b`` for the small statistics matrices, as a broadcast product and a sum: a BLAS call
+    per tiny product costs far more than the product (thread start-up, badly so on a loaded
+    machine); large products still go to BLAS."""
+    if a.shape[-1] * a[..., :1].numel() * b.shape[-1] > 1 << 16:
+        return a @ b
+    return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(dim=-2)
+
+
+class _Gram(torch.autograd.Function):
+    """``v v^T`` over the last dimension, with the backward ``(G + G^T) v`` as one batched matmul
+    (autograd would differentiate both factors separately: two matmuls and a sum)."""
+
+    @staticmethod
+    def forward(ctx, v):
+        ctx.save_for_backward(v)
+        return torch.matmul(v, v.transpose(-1, -2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (v,) = ctx.saved_tensors
+        return torch.matmul(grad + grad.transpose(-1, -2), v)
+
+
+class _RMSScale(torch.autograd.Function):
+    """``(out, ms) = (v * w * rsqrt(ms + eps), ms)`` with ``ms = mean(v^2)`` over ``dims`` of
+    ``v = (B, F, L)`` and ``w`` ``(F,)`` (or ``None``): the root-mean-square scaling of fields
+    (one reduction and one product forward, a batched dot product and one ``addcmul`` backward)."""
+
+    @staticmethod
+    def forward(ctx, v, w, dims, eps):
+        count = math.prod(v.shape[d] for d in dims)
+        ms = torch.linalg.vector_norm(v, dim=dims, keepdim=True).square_().div_(count)
+        r = torch.rsqrt(ms + eps)
+        s = r if w is None else r * w.view(1, -1, 1)
+        ctx.save_for_backward(v, w, r, s)
+        ctx.dims, ctx.count, ctx.eps = dims, count, eps
+        ms = ms.detach()
+        ctx.mark_non_differentiable(ms)
+        return v * s, ms
+
+    @staticmethod
+    def backward(ctx, grad, _grad_ms):
+        v, w, r, s = ctx.saved_tensors
+        if torch.is_grad_enabled():  # double backward: recompute the statistics with their graph
+            ms = v.square().sum(dim=ctx.dims, keepdim=True) / ctx.count
+            r = torch.rsqrt(ms + ctx.eps)
+            s = r if w is None else r * w.view(1, -1, 1)
+        # sum of grad * v per statistic: a batched dot product (no temporary of the input's size)
+        dot = torch.matmul(grad.unsqueeze(-2), v.unsqueeze(-1)).squeeze(-1)  # (B, F, 1)
+        if 0 in ctx.dims:
+            dot = dot.sum(dim=0, keepdim=True)
+        grad_v = (
+            torch.addcmul(grad * s, v, -(s * r * r / ctx.count) * dot) if ctx.needs_input_grad[0] else None
+        )
+        grad_w = (dot * r).sum(dim=0).reshape(-1) if w is not None and ctx.needs_input_grad[1] else None
+        return grad_v, grad_w, None, None
 
 
 def check_field_type(in_type, module: str) -> None:
@@ -161,8 +251,13 @@ class SlotNormalisation(Float64Constants):
                 self.register_constant(f"_q{gi}", spec.change_of_basis)
             if means:
                 average, spread = _averaging(spec.mean_slot, means)
-                self.register_constant(f"_mean_average{gi}", average)
                 self.register_constant(f"_mean_spread{gi}", spread)
+                # the channels of the irrep basis in a mean slot: only they are centred
+                channels_m = np.flatnonzero(np.asarray(spec.mean_slot) >= 0)
+                self.register_buffer(f"_mean_channels{gi}", torch.as_tensor(channels_m), persistent=False)
+                self.register_constant(f"_mean_average_m{gi}", average[channels_m])
+                if has_q:
+                    self.register_constant(f"_q_mean{gi}", spec.change_of_basis[:, channels_m])
                 index = mean_start[fields][:, None] + np.arange(means)[None, :]
                 self.register_buffer(f"_mean_index{gi}", torch.as_tensor(index), persistent=False)
             average, spread = _averaging(spec.var_slot, variances)
@@ -181,7 +276,8 @@ class SlotNormalisation(Float64Constants):
             self.register_constant(f"_var_count{gi}", counts)
             self.register_constant(f"_var_means{gi}", means_in)
             degenerate = bool(np.any((means_in > 0) & (means_in >= counts)))
-            metas.append(_Group(n, len(fields), means, variances, has_q, full, degenerate))
+            kind = _fast_kind(spec, means, variances)
+            metas.append(_Group(n, len(fields), means, variances, has_q, full, degenerate, *kind))
         self._groups = tuple(metas)
         inverse = np.argsort(np.asarray(order))
         if not np.array_equal(inverse, np.arange(len(order))):
@@ -233,47 +329,143 @@ class SlotNormalisation(Float64Constants):
         out = torch.cat(parts, dim=1)
         return out if self._inverse is None else out.index_select(1, self._inverse)
 
-    def _statistic(self, t: torch.Tensor) -> torch.Tensor:
-        """Per-channel mean of ``(B, F, n, *spatial)`` -> ``(B', F, n)`` (B' = 1 for batch stats)."""
-        dims = tuple(range(3, t.dim()))
-        if not self.per_sample:
-            return t.mean(dim=(0,) + dims).unsqueeze(0)
-        return t.mean(dim=dims) if dims else t
-
     def _normalise_group(self, x, gi, g: _Group, use_batch: bool, factor):
         b, spatial = x.shape[0], x.shape[2:]
-        ones = (1,) * len(spatial)
         part = x if g.full else x.index_select(1, getattr(self, f"_channels{gi}"))
-        z = part.reshape(b, g.fields, g.n, *spatial)  # (B, F, n, ...)
-        if g.has_q:
-            q = getattr(self, f"_q{gi}")
-            z = torch.einsum("ji,bfj...->bfi...", q, z)  # Q^T f: the basis of the slots
-        mean = None
+        if g.kind == "rms":
+            out = self._rms_group(part, gi, g, use_batch, factor)
+        elif g.kind == "centred":
+            out = self._centred_group(part, gi, g, use_batch, factor)
+        else:
+            out = self._general_group(part, gi, g, use_batch, factor)
+        return out.reshape(b, g.fields * g.n, *spatial)
+
+    def _rms_group(self, part, gi, g: _Group, use_batch: bool, factor):
+        """One variance slot and no mean: ``f * w / sqrt(E[|f|^2] / n + eps)`` (the change of basis
+        cancels)."""
+        v = part.reshape(part.shape[0], g.fields, -1)  # (B, F, n * spatial)
+        var_index = getattr(self, f"_var_index{gi}").reshape(-1)
+        weight = None if self.weight is None else self.weight[var_index]
+        if not use_batch:
+            scale = torch.rsqrt(self.running_var[var_index] + self.eps)
+            scale = scale if weight is None else scale * weight
+            return v * scale.view(1, -1, 1)
+        dims = (2,) if self.per_sample else (0, 2)
+        out, ms = _RMSScale.apply(v, weight, dims, self.eps)
+        if factor is not None:
+            self._update(gi, g, None, ms.reshape(1, g.fields, 1), factor, v.shape[0] * v.shape[2] // g.n)
+        return out
+
+    def _centred_group(self, part, gi, g: _Group, use_batch: bool, factor):
+        """One variance slot and one mean slot whose removed mean is the mean of the field's
+        channels: torch's batch norm (group norm) on the ``(B, F, n * spatial)`` view (the aten
+        ops: the functional wrappers refuse ``eps=0``, which these modules allow)."""
+        cudnn = torch.backends.cudnn.enabled
+        var_index = getattr(self, f"_var_index{gi}").reshape(-1)
+        mean_index = getattr(self, f"_mean_index{gi}").reshape(-1)
+        weight = None if self.weight is None else self.weight[var_index]
+        bias = None if self.bias is None else self.bias[mean_index] * g.beta
+        if self.per_sample:
+            if weight is not None:
+                weight = weight.repeat_interleave(g.n)
+            if bias is not None:
+                bias = bias.repeat_interleave(g.n)
+            return torch.group_norm(part, g.fields, weight, bias, self.eps, cudnn)
+        v = part.reshape(part.shape[0], g.fields, -1)
+        if not use_batch:
+            mean = self.running_mean[mean_index] * g.beta
+            return torch.batch_norm(
+                v, weight, bias, mean, self.running_var[var_index], False, 0.0, self.eps, cudnn
+            )
+        if factor is None:
+            return torch.batch_norm(v, weight, bias, None, None, True, 0.0, self.eps, cudnn)
+        # momentum 1: the temporaries receive this batch's mean and unbiased variance
+        mean = torch.zeros(g.fields, dtype=v.dtype, device=v.device)
+        var = torch.ones(g.fields, dtype=v.dtype, device=v.device)
+        out = torch.batch_norm(v, weight, bias, mean, var, True, 1.0, self.eps, cudnn)
+        with torch.no_grad():
+            new_mean = (mean * g.kappa).to(self.running_mean.dtype)
+            self.running_mean.index_copy_(
+                0, mean_index, (1 - factor) * self.running_mean[mean_index] + factor * new_mean
+            )
+            new_var = var.to(self.running_var.dtype)
+            self.running_var.index_copy_(
+                0, var_index, (1 - factor) * self.running_var[var_index] + factor * new_var
+            )
+        return out
+
+    def _general_group(self, part, gi, g: _Group, use_batch: bool, factor):
+        """Statistics in the irrep basis ``z = Q^T f`` without forming ``z``: the second moments
+        ``E[z_c^2]`` are the diagonal of ``Q^T E[f f^T] Q`` (a batched Gram matrix, computed from
+        the original values), the channels with a mean are centred on their own (a slice), and the
+        output ``Q (a * (z - mean) + bias)`` is one batched matmul ``M f + t``."""
+        b = part.shape[0]
+        v = part.reshape(b, g.fields, g.n, -1)  # (B, F, n, P)
+        q = getattr(self, f"_q{gi}") if g.has_q else None
+        dims = (3,) if self.per_sample else (0, 3)
+        count = math.prod(v.shape[d] for d in dims)
+        mean = centre = None
         if g.means:
             mean_index = getattr(self, f"_mean_index{gi}")
             spread = getattr(self, f"_mean_spread{gi}")
+            channels = getattr(self, f"_mean_channels{gi}")  # the z channels in some mean slot
             if use_batch:
-                mean = self._statistic(z) @ getattr(self, f"_mean_average{gi}")  # (B', F, M)
+                # the channels with a mean, in the irrep basis: (B, F, m, P), m <= n
+                if q is not None:
+                    zm = torch.matmul(getattr(self, f"_q_mean{gi}").t(), v)
+                else:
+                    zm = v.index_select(2, channels)
+                mean = _small_mm(zm.mean(dim=dims), getattr(self, f"_mean_average_m{gi}"))  # (B' or F, M)
+                if not self.per_sample:
+                    mean = mean.unsqueeze(0)
+                centre_m = _small_mm(mean, spread.index_select(1, channels))  # (B', F, m)
+                centred = torch.linalg.vector_norm(zm + (-centre_m).unsqueeze(-1), dim=dims).square() / count
             else:
                 mean = self.running_mean[mean_index].unsqueeze(0)
-            z = z - (mean @ spread).reshape(mean.shape[0], g.fields, g.n, *ones)
+            centre = _small_mm(mean, spread)  # (B', F, n): the value removed from each z channel
         var_index = getattr(self, f"_var_index{gi}")
         if use_batch:
-            var = self._statistic(z * z) @ getattr(self, f"_var_average{gi}")  # (B', F, V)
+            if q is not None:
+                gram = _Gram.apply(v)  # (B, F, n, n)
+                if not self.per_sample:
+                    gram = gram.sum(dim=0)
+                square = (_small_mm(gram, q) * q).sum(dim=-2) / count  # diag(Q^T S Q): (B' or F, n)
+            else:
+                square = torch.linalg.vector_norm(v, dim=dims).square() / count
+            if not self.per_sample:
+                square = square.unsqueeze(0)
+            if g.means:
+                square = square.index_copy(-1, channels, centred.reshape(*square.shape[:-1], -1))
+            var = _small_mm(square, getattr(self, f"_var_average{gi}"))  # (B', F, V)
         else:
             var = self.running_var[var_index].unsqueeze(0)
         scale = torch.rsqrt(var + self.eps)
         if self.weight is not None:
             scale = scale * self.weight[var_index]
-        scale = scale @ getattr(self, f"_var_spread{gi}")  # (B', F, n)
-        out = z * scale.reshape(scale.shape[0], g.fields, g.n, *ones)
-        if g.means and self.bias is not None:
-            out = out + (self.bias[mean_index] @ spread).reshape(1, g.fields, g.n, *ones)
-        if g.has_q:
-            out = torch.einsum("ij,bfj...->bfi...", q, out)
+        scale = _small_mm(scale, getattr(self, f"_var_spread{gi}"))  # (B', F, n)
+        shift = None  # in the irrep basis: bias - scale * centre
+        if g.means:
+            shift = -scale * centre
+            if self.bias is not None:
+                shift = shift + _small_mm(self.bias[mean_index], spread)
+        if q is None:
+            if shift is None:
+                out = v * scale.unsqueeze(-1)
+            else:
+                out = torch.addcmul(shift.unsqueeze(-1), v, scale.unsqueeze(-1))
+        else:
+            # Q (a z + shift) = (Q diag(a) Q^T) f + Q shift
+            matrix = _small_mm(q * scale.unsqueeze(-2), q.t())  # (B', F, n, n)
+            if shift is None:
+                out = torch.matmul(matrix, v)
+            else:
+                n, p = g.n, v.shape[3]
+                matrix = matrix.expand(b, g.fields, n, n).reshape(b * g.fields, n, n)
+                shift = _small_mm(shift, q.t()).expand(b, g.fields, n).reshape(b * g.fields, n, 1)
+                out = torch.baddbmm(shift, matrix, v.reshape(b * g.fields, n, p))
         if factor is not None:
-            self._update(gi, g, mean, var, factor, b * math.prod(spatial))
-        return out.reshape(b, g.fields * g.n, *spatial)
+            self._update(gi, g, mean, var, factor, b * v.shape[3])
+        return out
 
     @torch.no_grad()
     def _update(self, gi, g: _Group, mean, var, factor, values: int):

@@ -39,6 +39,7 @@ from .modules.norm_batchnorm import NormBatchNorm
 from .modules.norm_max_pool import NormMaxPool
 from .modules.norm_nonlinearity import InducedNormNonLinearity, NormNonLinearity
 from .modules.norm_pooling import InducedNormPool, NormPool
+from .modules.point_conv import R2PointConv, R3PointConv
 from .modules.pointwise_nonlinearity import ELU, LeakyReLU, PointwiseNonLinearity, ReLU
 from .modules.pointwise_pooling import (
     PointwiseAvgPool2D,
@@ -82,6 +83,8 @@ __all__ = [
     "R3IcoConvTransposed",
     "R2ConvTransposed",
     "R3ConvTransposed",
+    "R2PointConv",
+    "R3PointConv",
     "Linear",
     "SequentialModule",
     "IdentityModule",

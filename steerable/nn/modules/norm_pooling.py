@@ -20,6 +20,25 @@ from ._pooling_utils import field_groups
 __all__ = ["NormPool", "InducedNormPool"]
 
 
+class _BlockNorm(torch.autograd.Function):
+    """Euclidean norm over ``dim`` with a one-pass backward, ``x * (g / |x|)`` (0 where |x| = 0,
+    the subgradient torch uses): ``linalg.vector_norm``'s backward over a middle dimension is
+    ~3x slower on CPU."""
+
+    @staticmethod
+    def forward(ctx, x, dim: int):
+        norms = x.square().sum(dim).sqrt_()
+        ctx.save_for_backward(x, norms)
+        ctx.dim = dim
+        return norms
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, norms = ctx.saved_tensors
+        scale = torch.where(norms > 0, grad / norms, torch.zeros_like(norms))
+        return x * scale.unsqueeze(ctx.dim), None
+
+
 class _BlockNormMax(torch.nn.Module):
     """Plain torch: every field of ``size`` channels is split into ``size // block`` consecutive
     blocks; the output channel of the field is the maximum of the blocks' Euclidean norms.
@@ -47,7 +66,7 @@ class _BlockNormMax(torch.nn.Module):
         for i, (nf, k, block) in enumerate(self.group_shapes):
             xs = x if self.identity_in else x.index_select(1, getattr(self, f"channels_{i}"))
             xs = xs.reshape(b, nf, k, block, *spatial)
-            norms = torch.linalg.vector_norm(xs, dim=3)  # (B, F, k, ...)
+            norms = _BlockNorm.apply(xs, 3)  # (B, F, k, ...)
             parts.append(norms.amax(dim=2) if k > 1 else norms.squeeze(2))
         out = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         return out if self.identity_out else out.index_select(1, self.field_order)

@@ -1,4 +1,5 @@
-"""The C8-equivariant rotated-MNIST CNN of the escnn tutorial, and a plain CNN of the same width."""
+"""The C8-equivariant rotated-MNIST CNN of the escnn tutorial, a plain CNN of the same width (the
+speed reference) and a plain CNN baseline with about the same number of parameters."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import torch
 
 from .. import gspaces, nn
 
-__all__ = ["C8SteerableCNN", "PlainCNN"]
+__all__ = ["C8SteerableCNN", "PlainCNN", "cnn_baseline", "plain_cnn_parameters"]
 
 
 class C8SteerableCNN(torch.nn.Module):
@@ -94,3 +95,38 @@ class PlainCNN(torch.nn.Module):
         f = self.features(x)
         f = f.reshape(f.shape[0], self.pool_out, -1).amax(dim=2)
         return self.head(f)
+
+
+_KERNELS = (7, 5, 5, 5, 5, 5)
+
+
+def plain_cnn_parameters(channels, n_classes: int = 10) -> int:
+    """The number of parameters of ``PlainCNN(channels, pool_out=channels[-1])`` (closed form)."""
+    total, c_in = 0, 1
+    for c, k in zip(channels, _KERNELS):
+        total += c_in * c * k * k + 2 * c  # bias-free convolution, batch-norm affine
+        c_in = c
+    return total + (c_in * 64 + 64) + 2 * 64 + (64 * n_classes + n_classes)
+
+
+def cnn_baseline(widths=(24, 48, 48, 96, 96, 64), n_classes: int = 10, target: int | None = None) -> PlainCNN:
+    """A conventional CNN with the C8 model's layout and about its number of parameters.
+
+    The channels are ``8 * widths`` scaled by one factor, chosen so that the parameter count is
+    closest to ``target`` (default: that of ``C8SteerableCNN(n_classes, widths=widths)``). It ends
+    in global spatial pooling and has no group pooling: it is not invariant to rotations.
+    """
+    widths = tuple(int(w) for w in widths)
+    if target is None:
+        target = sum(p.numel() for p in C8SteerableCNN(n_classes, widths=widths).parameters())
+
+    def channels(alpha):
+        return tuple(max(1, round(alpha * 8 * w)) for w in widths)
+
+    lo, hi = 1e-3, 1.0
+    for _ in range(60):  # bisection: the count grows with alpha
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if plain_cnn_parameters(channels(mid), n_classes) < target else (lo, mid)
+    best = min((lo, hi), key=lambda a: abs(plain_cnn_parameters(channels(a), n_classes) - target))
+    ch = channels(best)
+    return PlainCNN(n_classes, channels=ch, pool_out=ch[-1])

@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib
 
 __version__ = "0.1.0"
-__all__ = ["group", "kernels", "gspaces", "nn", "testing", "__version__"]
+_SUBPACKAGES = ("group", "kernels", "gspaces", "nn", "pointcloud", "models", "data", "experiments", "testing")
+__all__ = [*_SUBPACKAGES, "__version__"]
 
 
 def __getattr__(name):
-    if name in ("group", "kernels", "gspaces", "nn", "testing"):
+    if name in _SUBPACKAGES:
         return importlib.import_module(f"steerable.{name}")
     raise AttributeError(f"module 'steerable' has no attribute {name!r}")

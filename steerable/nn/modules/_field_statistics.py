@@ -33,9 +33,12 @@ import numpy as np
 import torch
 
 from ..field_type import FieldType
+from ..geometric_tensor import GeometricTensor
+from ..module import EquivariantModule
 from .basis_expansion import Float64Constants
 
 __all__ = [
+    "FieldNormalisationModule",
     "FieldSpec",
     "SlotNormalisation",
     "PlainFieldNormalisation",
@@ -498,6 +501,25 @@ class SlotNormalisation(Float64Constants):
         if not self.per_sample and not self.track_running_stats:
             out += ", track_running_stats=False"
         return out
+
+
+class FieldNormalisationModule(SlotNormalisation, EquivariantModule):
+    """The shared behaviour of the normalisation modules (NormBatchNorm, InducedNormBatchNorm,
+    GNormBatchNorm, IIDBatchNorm, FieldNorm): subclasses build their slots in ``__init__``."""
+
+    def forward(self, x: GeometricTensor) -> GeometricTensor:
+        return GeometricTensor(self._normalise(self._check_input(x)), self.out_type, x.coords)
+
+    def evaluate_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def export(self) -> torch.nn.Module:
+        """A plain module with the same buffers and parameters computing the same function (train
+        and eval) on inputs of any dimensionality."""
+        return self._export_slots()
+
+    def extra_repr(self):
+        return self._slots_repr()
 
 
 class PlainFieldNormalisation(SlotNormalisation, torch.nn.Module):

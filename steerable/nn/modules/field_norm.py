@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import torch
-
 from ..field_type import FieldType
-from ..geometric_tensor import GeometricTensor
-from ..module import EquivariantModule
-from ._field_statistics import SlotNormalisation, check_field_type, check_options, irrep_basis_spec
+from ._field_statistics import FieldNormalisationModule, check_field_type, check_options, irrep_basis_spec
 
 __all__ = ["FieldNorm"]
 
 
-class FieldNorm(SlotNormalisation, EquivariantModule):
+class FieldNorm(FieldNormalisationModule):
     """Normalises every field of every sample by statistics of that field alone.
 
     For each sample and field ``f`` (representation ``rho = Q (psi_1 + ... + psi_k) Q^T``, size
@@ -52,16 +48,3 @@ class FieldNorm(SlotNormalisation, EquivariantModule):
         self.in_type = self.out_type = in_type
         specs = [irrep_basis_spec(r, variance_per_irrep=False) for r in in_type.representations]
         self._build_slots(specs, eps, None, affine, False, per_sample=True)
-
-    def forward(self, x: GeometricTensor) -> GeometricTensor:
-        return GeometricTensor(self._normalise(self._check_input(x)), self.out_type, x.coords)
-
-    def evaluate_output_shape(self, input_shape):
-        return tuple(input_shape)
-
-    def export(self) -> torch.nn.Module:
-        """A plain module with the same parameters computing the same function."""
-        return self._export_slots()
-
-    def extra_repr(self):
-        return self._slots_repr()

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import torch
-
 from ..field_type import FieldType
-from ..geometric_tensor import GeometricTensor
-from ..module import EquivariantModule
-from ._field_statistics import SlotNormalisation, check_field_type, check_options, irrep_basis_spec
+from ._field_statistics import FieldNormalisationModule, check_field_type, check_options, irrep_basis_spec
 
 __all__ = ["GNormBatchNorm"]
 
 
-class GNormBatchNorm(SlotNormalisation, EquivariantModule):
+class GNormBatchNorm(FieldNormalisationModule):
     """Batch normalisation for fields of any representation, in the irrep basis.
 
     A field ``f`` of representation ``rho = Q (psi_1 + ... + psi_k) Q^T`` is mapped to the irrep
@@ -60,17 +56,3 @@ class GNormBatchNorm(SlotNormalisation, EquivariantModule):
         self.in_type = self.out_type = in_type
         specs = [irrep_basis_spec(r, variance_per_irrep=True) for r in in_type.representations]
         self._build_slots(specs, eps, momentum, affine, track_running_stats, per_sample=False)
-
-    def forward(self, x: GeometricTensor) -> GeometricTensor:
-        return GeometricTensor(self._normalise(self._check_input(x)), self.out_type, x.coords)
-
-    def evaluate_output_shape(self, input_shape):
-        return tuple(input_shape)
-
-    def export(self) -> torch.nn.Module:
-        """A plain module with the same buffers computing the same function (train and eval) on
-        inputs of any dimensionality."""
-        return self._export_slots()
-
-    def extra_repr(self):
-        return self._slots_repr()

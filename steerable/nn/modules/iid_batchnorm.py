@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import torch
-
 from ..field_type import FieldType
 from ..geometric_tensor import GeometricTensor
-from ..module import EquivariantModule
-from ._field_statistics import SlotNormalisation, check_field_type, check_options, irrep_basis_spec
+from ._field_statistics import FieldNormalisationModule, check_field_type, check_options, irrep_basis_spec
 
 __all__ = ["IIDBatchNorm1d", "IIDBatchNorm2d", "IIDBatchNorm3d"]
 
 
-class _IIDBatchNorm(SlotNormalisation, EquivariantModule):
+class _IIDBatchNorm(FieldNormalisationModule):
     """Batch normalisation for fields of any representation, assuming that the components of a
     field in its irrep basis ``z = Q^T f`` are identically distributed (e.g. the channels of a
     regular field in its Fourier basis), so one variance describes the whole field.
@@ -71,16 +68,6 @@ class _IIDBatchNorm(SlotNormalisation, EquivariantModule):
                 f"got shape {tuple(tensor.shape)}"
             )
         return GeometricTensor(self._normalise(tensor), self.out_type, x.coords)
-
-    def evaluate_output_shape(self, input_shape):
-        return tuple(input_shape)
-
-    def export(self) -> torch.nn.Module:
-        """A plain module with the same buffers computing the same function (train and eval)."""
-        return self._export_slots()
-
-    def extra_repr(self):
-        return self._slots_repr()
 
 
 class IIDBatchNorm1d(_IIDBatchNorm):

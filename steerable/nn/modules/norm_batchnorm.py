@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import torch
-
 from ..field_type import FieldType
-from ..geometric_tensor import GeometricTensor
-from ..module import EquivariantModule
-from ._field_statistics import FieldSpec, SlotNormalisation, check_field_type, check_options
+from ._field_statistics import FieldNormalisationModule, FieldSpec, check_field_type, check_options
 
 __all__ = ["NormBatchNorm"]
 
@@ -19,7 +15,7 @@ def _norm_spec(rep) -> tuple:
     return (n, False), FieldSpec(None, (-1,) * n, (0,) * n)
 
 
-class NormBatchNorm(SlotNormalisation, EquivariantModule):
+class NormBatchNorm(FieldNormalisationModule):
     """Batch normalisation of the norm of each field (for fields supporting ``'norm'``).
 
     A non-trivial field ``f`` of size ``n`` is divided by ``sqrt(v + eps)``, with ``v = E[|f|^2] / n``
@@ -67,16 +63,3 @@ class NormBatchNorm(SlotNormalisation, EquivariantModule):
         self.in_type = self.out_type = in_type
         specs = [_norm_spec(r) for r in in_type.representations]
         self._build_slots(specs, eps, momentum, affine, track_running_stats, per_sample=False)
-
-    def forward(self, x: GeometricTensor) -> GeometricTensor:
-        return GeometricTensor(self._normalise(self._check_input(x)), self.out_type, x.coords)
-
-    def evaluate_output_shape(self, input_shape):
-        return tuple(input_shape)
-
-    def export(self) -> torch.nn.Module:
-        """A plain module with the same buffers computing the same function (train and eval)."""
-        return self._export_slots()
-
-    def extra_repr(self):
-        return self._slots_repr()

@@ -4,13 +4,10 @@ representation (see :func:`steerable.group.disentangle`)."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ...group.representation import IrreducibleRepresentation, Representation, disentangle
 from ..field_type import FieldType
-from ..geometric_tensor import GeometricTensor
-from ..module import EquivariantModule
-from .reshuffle import ChannelPermutation
+from .reshuffle import ChannelGatherModule
 
 __all__ = ["DisentangleModule"]
 
@@ -26,7 +23,7 @@ def _canonical(rep: Representation) -> Representation:
     return rep
 
 
-class DisentangleModule(EquivariantModule):
+class DisentangleModule(ChannelGatherModule):
     """Splits each field into the independent blocks of its representation.
 
     A representation is stored as ``rho(g) = Q (psi_1(g) + ... + psi_k(g)) Q^T``. When Q only mixes
@@ -61,22 +58,7 @@ class DisentangleModule(EquivariantModule):
             reprs.extend(parts)
             channels.extend(int(start) + p for p in perm)
         self.out_type = FieldType(in_type.gspace, reprs)
-        self._identity = channels == list(range(in_type.size))
-        self._gather = ChannelPermutation(channels)
-
-    def forward(self, x: GeometricTensor) -> GeometricTensor:
-        tensor = self._check_input(x)
-        if not self._identity:
-            tensor = self._gather(tensor)
-        return GeometricTensor(tensor, self.out_type, x.coords)
-
-    def evaluate_output_shape(self, input_shape: tuple) -> tuple:
-        return tuple(input_shape)
-
-    def export(self) -> torch.nn.Module:
-        if self._identity:
-            return torch.nn.Identity()
-        return ChannelPermutation(self._gather.index.tolist()).to(self._gather.index.device)
+        self._set_channels(channels)
 
     def extra_repr(self) -> str:
         return f"{self.in_type} -> {self.out_type}"

@@ -10,7 +10,7 @@ from ..field_type import FieldType
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
-__all__ = ["ReshuffleModule", "ChannelPermutation"]
+__all__ = ["ReshuffleModule", "ChannelPermutation", "ChannelGatherModule"]
 
 
 class ChannelPermutation(torch.nn.Module):
@@ -42,13 +42,34 @@ def _check_permutation(permutation, n: int) -> list[int]:
     except TypeError:
         raise TypeError(f"permutation must contain integers, got {list(permutation)}") from None
     if sorted(perm) != list(range(n)):
-        raise ValueError(
-            f"permutation must be a permutation of the {n} field indices 0..{n - 1}, got {perm}"
-        )
+        raise ValueError(f"permutation must be a permutation of the {n} field indices 0..{n - 1}, got {perm}")
     return perm
 
 
-class ReshuffleModule(EquivariantModule):
+class ChannelGatherModule(EquivariantModule):
+    """A module whose output channel ``i`` is input channel ``channels[i]`` (only the field type
+    changes meaning): the shared body of ReshuffleModule and DisentangleModule."""
+
+    def _set_channels(self, channels) -> None:
+        self._identity = list(channels) == list(range(self.in_type.size))
+        self._gather = ChannelPermutation(channels)
+
+    def forward(self, x: GeometricTensor) -> GeometricTensor:
+        tensor = self._check_input(x)
+        if not self._identity:
+            tensor = self._gather(tensor)
+        return GeometricTensor(tensor, self.out_type, x.coords)
+
+    def evaluate_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape)
+
+    def export(self) -> torch.nn.Module:
+        if self._identity:
+            return torch.nn.Identity()
+        return ChannelPermutation(self._gather.index.tolist()).to(self._gather.index.device)
+
+
+class ReshuffleModule(ChannelGatherModule):
     """Permutes the fields: the ``i``-th output field is the ``permutation[i]``-th input field,
     so ``out_type == in_type.index_select(permutation)``.
 
@@ -75,22 +96,7 @@ class ReshuffleModule(EquivariantModule):
             for f in self.permutation
             for c in range(int(in_type.fields_start[f]), int(in_type.fields_end[f]))
         ]
-        self._identity = channels == list(range(in_type.size))
-        self._gather = ChannelPermutation(channels)
-
-    def forward(self, x: GeometricTensor) -> GeometricTensor:
-        tensor = self._check_input(x)
-        if not self._identity:
-            tensor = self._gather(tensor)
-        return GeometricTensor(tensor, self.out_type, x.coords)
-
-    def evaluate_output_shape(self, input_shape: tuple) -> tuple:
-        return tuple(input_shape)
-
-    def export(self) -> torch.nn.Module:
-        if self._identity:
-            return torch.nn.Identity()
-        return ChannelPermutation(self._gather.index.tolist()).to(self._gather.index.device)
+        self._set_channels(channels)
 
     def extra_repr(self) -> str:
         return f"{self.in_type}, permutation={self.permutation}"

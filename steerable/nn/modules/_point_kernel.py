@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ...pointcloud.scatter import scatter_sum
-from .basis_expansion import Float64Constants
+from .basis_expansion import Float64Constants, blocks_by_type
 from .harmonic_polynomial import SolidHarmonics
 
 __all__ = ["PointKernel", "IrrepLayout", "circular_harmonics", "harmonic_offset"]
@@ -43,14 +43,6 @@ def circular_harmonics(u: torch.Tensor, J_max: int) -> torch.Tensor:
 def harmonic_offset(d: int, J: int) -> int:
     """The first column of the order-J harmonics in the concatenated harmonics of orders 0..J_max."""
     return (0 if J == 0 else 2 * J - 1) if d == 2 else J * J
-
-
-def blocks_by_type(blocks) -> list:
-    """``[(irrep id, [block indices])]`` in first-appearance order of the irrep ids."""
-    out: dict = {}
-    for k, (irrep, _, _) in enumerate(blocks):
-        out.setdefault(irrep, []).append(k)
-    return list(out.items())
 
 
 class IrrepLayout(Float64Constants, torch.nn.Module):

@@ -14,7 +14,13 @@ import torch
 
 from ...kernels.basis import SteerableKernelBasis
 
-__all__ = ["BlockBasisExpansion", "cached_expansion", "Float64Constants", "trivial_bias_expansion"]
+__all__ = [
+    "BlockBasisExpansion",
+    "blocks_by_type",
+    "cached_expansion",
+    "Float64Constants",
+    "trivial_bias_expansion",
+]
 
 
 class Float64Constants:
@@ -82,8 +88,8 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
         """The block-sparse path: one matmul per distinct irrep pair."""
         attrs, P = basis.attributes, self.n_points
         out_blocks, in_blocks = basis.out_blocks, basis.in_blocks
-        out_types = _blocks_by_type(out_blocks)  # [(irrep id, [block indices])]
-        in_types = _blocks_by_type(in_blocks)
+        out_types = blocks_by_type(out_blocks)  # [(irrep id, [block indices])]
+        in_types = blocks_by_type(in_blocks)
         pair_index = {(p.out_id, p.in_id): k for k, p in enumerate(basis.pairs)}
         # row of each block among the blocks of its type
         out_rank = np.zeros(len(out_blocks), dtype=np.int64)
@@ -228,7 +234,8 @@ def _pair_of(basis, o, i) -> int:
     return next(k for k, p in enumerate(basis.pairs) if (p.out_id, p.in_id) == key)
 
 
-def _blocks_by_type(blocks):
+def blocks_by_type(blocks):
+    """``[(irrep id, block indices)]`` in first-appearance order of the irrep ids."""
     out: dict = {}
     for k, (irrep, _, _) in enumerate(blocks):
         out.setdefault(irrep, []).append(k)

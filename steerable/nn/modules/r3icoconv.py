@@ -21,22 +21,16 @@ def _check_ico(in_type, samples: str, module: str) -> None:
         raise ValueError(f"samples must be one of {sorted(ORBIT_SAMPLES)}, got {samples!r}")
 
 
-class _OrbitBasisMixin:
-    """Builds the orbit basis of the icosahedral group instead of the harmonic one."""
-
-    _samples: str
-
-    def _build_basis(
-        self, gspace, in_repr, out_repr, rings, sigma, frequencies_cutoff, basis_filter, dilation
-    ):
-        matrices = gspace.basespace_action.matrices(list(gspace.fibergroup.elements))
-        # the first of the sorted axes: a deterministic vertex of the chosen polyhedron
-        seed = rotation_axes(matrices, ORBIT_SAMPLES[self._samples])[-1]
-        # rings and sigma are already in the (dilated) grid's units
-        return OrbitKernelBasis(gspace, in_repr, out_repr, rings, sigma, seed, basis_filter)
+def _orbit_basis(self, gspace, in_repr, out_repr, rings, sigma, frequencies_cutoff, basis_filter, dilation):
+    """RdConv's ``_build_basis`` for the icosahedral layers: the orbit basis of ``self._samples``."""
+    matrices = gspace.basespace_action.matrices(list(gspace.fibergroup.elements))
+    # the last of the sorted axes: a deterministic vertex of the chosen polyhedron
+    seed = rotation_axes(matrices, ORBIT_SAMPLES[self._samples])[-1]
+    # rings and sigma are already in the (dilated) grid's units
+    return OrbitKernelBasis(gspace, in_repr, out_repr, rings, sigma, seed, basis_filter)
 
 
-class R3IcoConv(_OrbitBasisMixin, RdConv):
+class R3IcoConv(RdConv):
     """Icosahedral-steerable convolution on R^3 whose kernels are Gaussian blobs on the vertices
     of a polyhedron (escnn's ``R3IcoConv``): on each ring of radius r > 0 the orbit of a vertex
     of the icosahedron (``samples='ico'``, 12 points), of the dodecahedron (``'dodeca'``, 20) or
@@ -93,11 +87,13 @@ class R3IcoConv(_OrbitBasisMixin, RdConv):
             initialize,
         )
 
+    _build_basis = _orbit_basis
+
     def extra_repr(self) -> str:
         return super().extra_repr() + f", samples={self._samples!r}"
 
 
-class R3IcoConvTransposed(_OrbitBasisMixin, RdConv):
+class R3IcoConvTransposed(RdConv):
     """Transposed :class:`R3IcoConv` (the adjoint of an R3IcoConv from ``out_type`` to
     ``in_type``); arguments as :class:`R3ConvTransposed` plus ``samples``.
 
@@ -148,6 +144,8 @@ class R3IcoConvTransposed(_OrbitBasisMixin, RdConv):
             initialize,
             output_padding,
         )
+
+    _build_basis = _orbit_basis
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", samples={self._samples!r}"

@@ -143,7 +143,7 @@ def train(cfg: TrainConfig, out, resume: bool = False, progress: bool = True, lo
         problem = ctx.broadcast(problem)
         if problem is not None:
             raise UsageError(problem)
-        return _train(
+        result = _train(
             cfg,
             out,
             resume,
@@ -154,6 +154,10 @@ def train(cfg: TrainConfig, out, resume: bool = False, progress: bool = True, lo
             build_model,
             is_equivariant,
         )
+        # rank 0 alone measures equivariance and writes result.json; a process that tears down
+        # its gloo group while a peer is still connected can abort (SIGABRT) at exit
+        ctx.barrier()
+        return result
     finally:
         shutdown(ctx)
 

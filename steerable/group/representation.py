@@ -212,6 +212,12 @@ class Representation:
     def __hash__(self) -> int:
         return hash((self._group, self._name, self._irreps))
 
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self  # an immutable value
+
     def __repr__(self) -> str:
         return f"{self._group.name}|[{self._name}]:{self._size}"
 

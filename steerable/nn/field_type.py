@@ -52,10 +52,22 @@ class FieldType:
             return True
         if not isinstance(other, FieldType):
             return NotImplemented
-        return self._hash == other._hash and self._key == other._key
+        if self._hash != other._hash:
+            return False
+        if torch.compiler.is_compiling():
+            # the numpy comparison of the changes of basis cannot be traced; the hash covers the
+            # gspace and each representation's group, name and irreps
+            return True
+        return self._key == other._key
 
     def __hash__(self) -> int:
         return self._hash
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self  # an immutable value: copies of a model share their field types
 
     def __len__(self) -> int:
         return len(self.representations)

@@ -35,6 +35,7 @@ import torch
 from ..field_type import FieldType
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
+from ._irrep_batch_norm import IrrepBasisConstants, irrep_basis_batch_norm
 from .basis_expansion import Float64Constants
 
 __all__ = [
@@ -124,7 +125,7 @@ class _RMSScale(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, v, w, dims, eps):
-        count = math.prod(v.shape[d] for d in dims)
+        count = math.prod([v.shape[d] for d in dims])
         ms = torch.linalg.vector_norm(v, dim=dims, keepdim=True).square_().div_(count)
         r = torch.rsqrt(ms + eps)
         s = r if w is None else r * w.view(1, -1, 1)
@@ -145,9 +146,8 @@ class _RMSScale(torch.autograd.Function):
         dot = torch.matmul(grad.unsqueeze(-2), v.unsqueeze(-1)).squeeze(-1)  # (B, F, 1)
         if 0 in ctx.dims:
             dot = dot.sum(dim=0, keepdim=True)
-        grad_v = (
-            torch.addcmul(grad * s, v, -(s * r * r / ctx.count) * dot) if ctx.needs_input_grad[0] else None
-        )
+        # one full-size allocation: the second term is added in place
+        grad_v = (grad * s).addcmul_(v, -(s * r * r / ctx.count) * dot) if ctx.needs_input_grad[0] else None
         grad_w = (dot * r).sum(dim=0).reshape(-1) if w is not None and ctx.needs_input_grad[1] else None
         return grad_v, grad_w, None, None
 
@@ -405,8 +405,10 @@ class SlotNormalisation(Float64Constants):
         b = part.shape[0]
         v = part.reshape(b, g.fields, g.n, -1)  # (B, F, n, P)
         q = getattr(self, f"_q{gi}") if g.has_q else None
+        if q is not None and use_batch and not self.per_sample:
+            return self._irrep_basis_group(v, gi, g, q, factor)
         dims = (3,) if self.per_sample else (0, 3)
-        count = math.prod(v.shape[d] for d in dims)
+        count = math.prod([v.shape[d] for d in dims])
         mean = centre = None
         if g.means:
             mean_index = getattr(self, f"_mean_index{gi}")
@@ -468,6 +470,35 @@ class SlotNormalisation(Float64Constants):
                 out = torch.baddbmm(shift, matrix, v.reshape(b * g.fields, n, p))
         if factor is not None:
             self._update(gi, g, mean, var, factor, b * v.shape[3])
+        return out
+
+    def _irrep_basis_group(self, v, gi, g: _Group, q, factor):
+        """Batch statistics with a change of basis: one fused autograd function."""
+        var_index = getattr(self, f"_var_index{gi}")
+        mean_index = getattr(self, f"_mean_index{gi}") if g.means else None
+        constants = IrrepBasisConstants(
+            q,
+            getattr(self, f"_q_mean{gi}") if g.means else None,
+            getattr(self, f"_mean_channels{gi}") if g.means else None,
+            getattr(self, f"_mean_average_m{gi}") if g.means else None,
+            getattr(self, f"_mean_spread{gi}") if g.means else None,
+            getattr(self, f"_var_average{gi}"),
+            getattr(self, f"_var_spread{gi}"),
+            getattr(self, f"_var_count{gi}"),
+            self.eps,
+        )
+        weight = None if self.weight is None else self.weight[var_index]
+        bias = None if self.bias is None or not g.means else self.bias[mean_index]
+        out, mean, var = irrep_basis_batch_norm(v, weight, bias, constants)
+        if factor is not None:
+            self._update(
+                gi,
+                g,
+                mean.unsqueeze(0) if g.means else None,
+                var.unsqueeze(0),
+                factor,
+                v.shape[0] * v.shape[3],
+            )
         return out
 
     @torch.no_grad()

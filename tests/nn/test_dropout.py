@@ -122,3 +122,25 @@ def test_errors():
         nn.FieldDropout([gs.regular_repr])
     with pytest.raises(ValueError, match="expects fields of type"):
         nn.FieldDropout(t)(nn.FieldType(gs, [gs.regular_repr])(torch.randn(1, 4, 3, 3)))
+
+
+def test_field_dropout_fields_of_one_size():
+    """Fields of one size take a broadcast product instead of a gathered mask: the same values for
+    the same random state, whole fields dropped, in place too, and the export agrees."""
+    from steerable.nn.modules.dropout import _field_dropout
+
+    gs = gspaces.flipRot2dOnR2(4)
+    t = nn.FieldType(gs, [gs.regular_repr] * 5)
+    module = nn.FieldDropout(t, p=0.3).double()
+    assert module._field_size == 8
+    x = torch.randn(6, t.size, 3, 3, dtype=torch.float64)
+    torch.manual_seed(3)  # the seed of _seeded
+    gathered = _field_dropout(x, module._field_of_channel, 5, None, 0.3, False)
+    y = _seeded(module, t(x)).tensor
+    assert torch.equal(y, gathered)
+    ratio = (y / x).view(6, 5, 8, 3, 3)
+    assert (ratio - ratio[:, :, :1]).abs().max() < 1e-12 and (ratio == 0).any()
+    assert torch.equal(_seeded(module.export(), x), y)
+    inplace = x.clone()
+    out = _seeded(nn.FieldDropout(t, p=0.3, inplace=True), t(inplace)).tensor
+    assert out.data_ptr() == inplace.data_ptr() and torch.equal(inplace, y)

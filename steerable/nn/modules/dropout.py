@@ -19,15 +19,30 @@ def _check_p(p, module: str) -> float:
     return float(p)
 
 
-def _field_dropout(x: torch.Tensor, field_of_channel: torch.Tensor, fields: int, p: float, inplace: bool):
-    """Zero each field at each position with probability ``p``, scale the rest by ``1 / (1 - p)``."""
+def _field_dropout(
+    x: torch.Tensor,
+    field_of_channel: torch.Tensor,
+    fields: int,
+    field_size: int | None,
+    p: float,
+    inplace: bool,
+):
+    """Field dropout; ``field_size`` is the common size of the fields, or ``None`` if they differ."""
     shape = (x.shape[0], fields, *x.shape[2:])
     if p == 1.0:
         keep = torch.zeros(shape, dtype=x.dtype, device=x.device)
     else:
         keep = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(1.0 - p).div_(1.0 - p)
+    if field_size is not None:
+        # fields of one size: a broadcast product (no mask of the input's size)
+        view, mask = x.view(x.shape[0], fields, field_size, *x.shape[2:]), keep.unsqueeze(2)
+        return (view.mul_(mask) if inplace else view * mask).view(x.shape)
     mask = keep.index_select(1, field_of_channel)  # (B, C, ...): one draw per field and position
     return x.mul_(mask) if inplace else x * mask
+
+
+def _common_size(sizes) -> int | None:
+    return sizes[0] if len(set(sizes)) == 1 else None
 
 
 class _PlainFieldDropout(torch.nn.Module):
@@ -37,15 +52,16 @@ class _PlainFieldDropout(torch.nn.Module):
         - input/output: ``(B, C, ...)``
     """
 
-    def __init__(self, field_of_channel: torch.Tensor, fields: int, p: float, inplace: bool):
+    def __init__(self, field_of_channel: torch.Tensor, fields: int, field_size, p: float, inplace: bool):
         super().__init__()
+        self.field_size = field_size
         self.register_buffer("field_of_channel", field_of_channel.clone(), persistent=False)
         self.fields, self.p, self.inplace = fields, p, inplace
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
             return x
-        return _field_dropout(x, self.field_of_channel, self.fields, self.p, self.inplace)
+        return _field_dropout(x, self.field_of_channel, self.fields, self.field_size, self.p, self.inplace)
 
     def extra_repr(self):
         return f"fields={self.fields}, p={self.p}, inplace={self.inplace}"
@@ -78,23 +94,30 @@ class FieldDropout(EquivariantModule):
         self.p = _check_p(p, "FieldDropout")
         self.in_type = self.out_type = in_type
         self.inplace = bool(inplace)
-        sizes = torch.tensor([r.size for r in in_type.representations])
+        sizes = [r.size for r in in_type.representations]
+        self._field_size = _common_size(sizes)
         self.register_buffer(
-            "_field_of_channel", torch.repeat_interleave(torch.arange(len(in_type)), sizes), persistent=False
+            "_field_of_channel",
+            torch.repeat_interleave(torch.arange(len(in_type)), torch.tensor(sizes)),
+            persistent=False,
         )
 
     def forward(self, x: GeometricTensor) -> GeometricTensor:
         tensor = self._check_input(x)
         if not self.training or self.p == 0.0:
             return x
-        out = _field_dropout(tensor, self._field_of_channel, len(self.in_type), self.p, self.inplace)
+        out = _field_dropout(
+            tensor, self._field_of_channel, len(self.in_type), self._field_size, self.p, self.inplace
+        )
         return GeometricTensor(out, self.out_type, x.coords)
 
     def evaluate_output_shape(self, input_shape):
         return tuple(input_shape)
 
     def export(self) -> torch.nn.Module:
-        plain = _PlainFieldDropout(self._field_of_channel, len(self.in_type), self.p, self.inplace)
+        plain = _PlainFieldDropout(
+            self._field_of_channel, len(self.in_type), self._field_size, self.p, self.inplace
+        )
         return plain.train(self.training)
 
     def extra_repr(self):

@@ -111,11 +111,14 @@ def test_normalised_statistics_in_the_irrep_basis():
 
 
 def test_gnorm_batchnorm_gradients_on_regular_fields():
-    """The module's input, weight and bias gradients on C8 regular fields (the benchmark's case)
-    against autograd through the plain formula."""
+    """The module's input, weight and bias gradients on C8 regular fields (the benchmark's case,
+    whose mean channel is taken as a channel sum) against autograd through the plain formula with
+    the matmul projection."""
     gs = gspaces.rot2dOnR2(8)
     t = nn.FieldType(gs, [gs.regular_repr] * 4)
     bn = nn.GNormBatchNorm(t).double().train()
+    # the trivial irrep of the regular representation is the channel average: the sum path
+    assert bn._groups[0].mean_column == pytest.approx(8**-0.5)
     with torch.no_grad():
         bn.weight.uniform_(0.5, 1.5)
         bn.bias.normal_()

@@ -72,6 +72,9 @@ class _Group(NamedTuple):
     kind: str = "general"  # "rms": one variance slot, no mean; "centred": torch's batch/group norm
     kappa: float = 1.0  # centred: the mean slot's value is kappa * (mean of the field's channels)
     beta: float = 1.0  # centred: a mean slot's value v adds v * beta to every channel of the field
+    mean_column: float = (
+        0.0  # if not 0: the one mean channel of the irrep basis is this times the channel sum
+    )
 
 
 def _fast_kind(spec: FieldSpec, means: int, variances: int) -> tuple:
@@ -92,6 +95,16 @@ def _fast_kind(spec: FieldSpec, means: int, variances: int) -> tuple:
     if abs(kappa * beta - 1.0) > 1e-12:
         return "general", 1.0, 1.0
     return "centred", kappa, beta
+
+
+def _mean_column(spec: FieldSpec) -> float:
+    """The value ``u`` if the field's only mean channel is ``z_c = u * sum(f)`` (the trivial
+    irrep of a permutation representation), else 0."""
+    channels = [c for c, s in enumerate(spec.mean_slot) if s >= 0]
+    if spec.change_of_basis is None or len(channels) != 1:
+        return 0.0
+    column = np.asarray(spec.change_of_basis, dtype=np.float64)[:, channels[0]]
+    return float(column[0]) if np.allclose(column, column[0], rtol=0, atol=1e-12) else 0.0
 
 
 def _small_mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -280,7 +293,9 @@ class SlotNormalisation(Float64Constants):
             self.register_constant(f"_var_means{gi}", means_in)
             degenerate = bool(np.any((means_in > 0) & (means_in >= counts)))
             kind = _fast_kind(spec, means, variances)
-            metas.append(_Group(n, len(fields), means, variances, has_q, full, degenerate, *kind))
+            metas.append(
+                _Group(n, len(fields), means, variances, has_q, full, degenerate, *kind, _mean_column(spec))
+            )
         self._groups = tuple(metas)
         inverse = np.argsort(np.asarray(order))
         if not np.array_equal(inverse, np.arange(len(order))):
@@ -486,6 +501,7 @@ class SlotNormalisation(Float64Constants):
             getattr(self, f"_var_spread{gi}"),
             getattr(self, f"_var_count{gi}"),
             self.eps,
+            g.mean_column,
         )
         weight = None if self.weight is None else self.weight[var_index]
         bias = None if self.bias is None or not g.means else self.bias[mean_index]

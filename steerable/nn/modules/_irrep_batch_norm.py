@@ -47,6 +47,15 @@ class IrrepBasisConstants(NamedTuple):
     var_spread: torch.Tensor  # (V, n)
     var_count: torch.Tensor  # (V,): channels per variance slot
     eps: float
+    mean_column: float = 0.0  # if not 0: q_mean is one column with this value in every entry
+
+
+def _project_mean(c: IrrepBasisConstants, t: torch.Tensor) -> torch.Tensor:
+    """``q_mean^T t`` for ``t`` ``(B, F, n, P)``: a channel sum when the mean channel is the
+    channels' average (permutation representations: regular, quotient), else a batched matmul."""
+    if c.mean_column:
+        return t.sum(dim=2, keepdim=True).mul_(c.mean_column)
+    return torch.matmul(c.q_mean.t(), t)
 
 
 def _diag_in_basis(s: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
@@ -74,15 +83,17 @@ def _apply_map(matrix, shift, v):
 
 
 def _forward(v, weight, bias, c: IrrepBasisConstants):
-    """The normalisation with plain differentiable ops: ``(out, mean, var, a, r, centre_m, zm)``."""
+    """The normalisation with plain differentiable ops: ``(out, mean, var, matrix, r, zc)`` with
+    ``zc`` the centred mean channels."""
     count = v.shape[0] * v.shape[3]
     square = _diag_in_basis(_gram(v, v), c.q) / count  # (F, n): E[z^2]
-    mean = centre = centre_m = zm = None
+    mean = centre = zc = None
     if c.q_mean is not None:
-        zm = torch.matmul(c.q_mean.t(), v)  # (B, F, m, P)
+        zm = _project_mean(c, v)  # (B, F, m, P)
         mean = (zm.sum(dim=(0, 3)) / count) @ c.mean_average  # (F, M)
         centre_m = mean @ c.mean_spread.index_select(1, c.mean_channels)  # (F, m)
-        centred = (zm - centre_m.unsqueeze(-1)).square().sum(dim=(0, 3)) / count
+        zc = zm - centre_m.unsqueeze(-1)
+        centred = torch.linalg.vector_norm(zc, dim=(0, 3)).square() / count
         square = square.index_copy(1, c.mean_channels, centred)
         centre = mean @ c.mean_spread  # (F, n)
     var = square @ c.var_average  # (F, V)
@@ -94,15 +105,15 @@ def _forward(v, weight, bias, c: IrrepBasisConstants):
     if bias is not None:
         shift = shift + bias @ c.mean_spread
     out = _apply_map(matrix, shift @ c.q.t(), v)
-    return out, mean, var, matrix, r, centre_m, zm
+    return out, mean, var, matrix, r, zc
 
 
 class _IrrepBasisBatchNorm(torch.autograd.Function):
     @staticmethod
     def forward(ctx, v, weight, bias, c):
-        out, mean, var, matrix, r, centre_m, zm = _forward(v, weight, bias, c)
+        out, mean, var, matrix, r, zc = _forward(v, weight, bias, c)
         ctx.constants = c
-        ctx.save_for_backward(v, weight, bias, matrix, r, centre_m, zm)
+        ctx.save_for_backward(v, weight, bias, matrix, r, zc, mean)
         if mean is None:
             mean = v.new_zeros(0)
         ctx.mark_non_differentiable(mean, var)
@@ -110,7 +121,7 @@ class _IrrepBasisBatchNorm(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad, _grad_mean, _grad_var):
-        v, weight, bias, matrix, r, centre_m, zm = ctx.saved_tensors
+        v, weight, bias, matrix, r, zc, mean = ctx.saved_tensors
         c = ctx.constants
         if torch.is_grad_enabled():  # double backward: differentiate the plain forward
             inputs = [t for t in (v, weight, bias) if t is not None and t.requires_grad]
@@ -126,9 +137,11 @@ class _IrrepBasisBatchNorm(torch.autograd.Function):
         cross = _diag_in_basis(_gram(grad, v), c.q)  # (F, n): sum g_c z_c
         bias_grad = None
         if c.q_mean is not None:
-            gm = torch.matmul(c.q_mean.t(), grad)  # (B, F, m, P)
+            gm = _project_mean(c, grad)  # (B, F, m, P)
             g_sum = gm.sum(dim=(0, 3))  # (F, m)
-            centred = (gm * (zm - centre_m.unsqueeze(-1))).sum(dim=(0, 3))
+            bsz, f, m, p = gm.shape
+            # sum of gm * zc: a batched dot product (no temporary of gm's size)
+            centred = torch.bmm(gm.view(-1, 1, p), zc.view(-1, p, 1)).view(bsz, f, m).sum(dim=0)
             cross = cross.index_copy(1, c.mean_channels, centred)
             bias_grad = g_sum @ c.mean_spread.index_select(1, c.mean_channels).t()  # G_m: (F, M)
         t_slot = cross @ c.var_spread.t()  # (F, V)
@@ -137,7 +150,7 @@ class _IrrepBasisBatchNorm(torch.autograd.Function):
         k = (w * r.pow(3) * t_slot / (c.var_count * count)) @ c.var_spread
         const = torch.zeros_like(a)
         if c.q_mean is not None:
-            centre = bias_grad.new_zeros(a.shape).index_copy(1, c.mean_channels, centre_m)
+            centre = mean @ c.mean_spread  # (F, n)
             mean_term = (bias_grad / count) @ c.mean_average.t()  # (F, m): G_m / (|m| N)
             const = k * centre
             const = const.index_add(1, c.mean_channels, -a.index_select(1, c.mean_channels) * mean_term)

@@ -55,9 +55,7 @@ class SequentialModule(EquivariantModule):
             chain.append((name, module))
         for (_, prev), (_, m) in zip(chain[:-1], chain[1:]):
             if m.in_type != prev.out_type:
-                raise ValueError(
-                    f"{type(m).__name__} expects {m.in_type}, the chain ends in {prev.out_type}"
-                )
+                raise ValueError(f"{type(m).__name__} expects {m.in_type}, the chain ends in {prev.out_type}")
         super().add_module(name, module)
         self.in_type = chain[0][1].in_type
         self.out_type = chain[-1][1].out_type

@@ -148,18 +148,22 @@ class SteerableKernelBasis(KernelBasis):
         # distinct irrep pairs in first-appearance order (row-major over block positions)
         out_codes, out_unique = _codes([blk[0] for blk in self.out_blocks])
         in_codes, in_unique = _codes([blk[0] for blk in self.in_blocks])
+        n_in = len(self.in_blocks)
         combined = (out_codes[:, None] * len(in_unique) + in_codes[None, :]).ravel()
-        _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        # every pair of codes occurs; pair (a, b) first occurs (row-major) in the first row of
+        # code a at the first column of code b: no sort over all block pairs
+        first_out = np.array([int(np.argmax(out_codes == a)) for a in range(len(out_unique))], dtype=np.int64)
+        first_in = np.array([int(np.argmax(in_codes == b)) for b in range(len(in_unique))], dtype=np.int64)
+        first = (first_out[:, None] * n_in + first_in[None, :]).ravel()  # per code pair
         order = np.argsort(first, kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
         self.pairs: list[PairBasis] = []
-        for u in order:
-            c = combined[first[u]]
+        for c in order:
             self.pairs.append(
                 self._pair_basis(out_unique[c // len(in_unique)], in_unique[c % len(in_unique)])
             )
-        position_pair = rank[inverse.reshape(-1)]  # (n_out_blocks * n_in_blocks,) row-major
+        position_pair = rank[combined]  # (n_out_blocks * n_in_blocks,) row-major
         self._build_attributes(position_pair, basis_filter)
 
     def _pair_basis(self, out_id, in_id) -> PairBasis:
@@ -188,6 +192,9 @@ class SteerableKernelBasis(KernelBasis):
         n_in_blocks = len(self.in_blocks)
         sizes = np.array([p.size for p in self.pairs], dtype=np.int64)
         per_position = sizes[position_pair]
+        # where each block pair's elements start in the unfiltered basis (for index arithmetic)
+        self._position_start = np.cumsum(per_position) - per_position
+        self._unfiltered_dim = int(per_position.sum())
         position = np.repeat(np.arange(position_pair.size), per_position)
         inner = _ranges(per_position[per_position > 0], position.size)
         pair = position_pair[position]
@@ -211,9 +218,11 @@ class SteerableKernelBasis(KernelBasis):
         else:
             attrs["radius"] = np.zeros(attrs["ring"].size)
             attrs["sigma"] = np.zeros(attrs["ring"].size)
+        self._kept = None  # unfiltered indices of the elements, None when nothing was filtered
         if basis_filter is not None:
             mask = _apply_filter(basis_filter, attrs, self)
             attrs = {k: v[mask] for k, v in attrs.items()}
+            self._kept = np.flatnonzero(mask)
         for v in attrs.values():
             v.setflags(write=False)
         self.attributes = attrs

@@ -153,7 +153,7 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
         capped at DENSE_LIMIT entries (the block-sparse path serves everything else)."""
         if not (all(r == out_reprs[0] for r in out_reprs) and all(r == in_reprs[0] for r in in_reprs)):
             return False
-        attrs, P = basis.attributes, self.n_points
+        P = self.n_points
         nb_o = len(out_reprs[0].irreps)
         nb_i = len(in_reprs[0].irreps)
         s_o, s_i = out_reprs[0].size, in_reprs[0].size
@@ -175,17 +175,19 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
             _, i0, i1 = basis.in_blocks[i]
             block = values[_pair_of(basis, o, i)][:, e]  # (P, d_o, d_i)
             dense[n] = np.einsum("ab,pbc,dc->adp", q_o[:, o0:o1], block, q_i[:, i0:i1])
-        # flat weight index of (field pair, local element); missing (filtered) -> dim (zero)
-        table = np.full(
-            (len(basis.out_blocks), len(basis.in_blocks), max(p.size for p in basis.pairs)), self.dim
-        )
-        table[attrs["out_irrep_idx"], attrs["in_irrep_idx"], attrs["inner_idx"]] = np.arange(self.dim)
         lo = np.array([o for o, _, _ in local])
         li = np.array([i for _, i, _ in local])
         le = np.array([e for _, _, e in local])
         fo = np.repeat(np.arange(n_fo), n_fi)
         fi = np.tile(np.arange(n_fi), n_fo)
-        gather = table[(fo[:, None] * nb_o + lo[None]), (fi[:, None] * nb_i + li[None]), le[None]]
+        # flat weight index of (field pair, local element): the elements are ordered by block pair
+        # (row-major) and inner index, so it is the block pair's start plus the inner index
+        position = (fo[:, None] * nb_o + lo[None]) * len(basis.in_blocks) + fi[:, None] * nb_i + li[None]
+        gather = basis._position_start[position] + le[None]
+        if basis._kept is not None:  # basis_filter dropped elements: they read the zero at index dim
+            remap = np.full(basis._unfiltered_dim, self.dim, dtype=np.int64)
+            remap[basis._kept] = np.arange(self.dim)
+            gather = remap[gather]
         self.register_constant("dense_basis", dense.reshape(k, -1))
         self.register_buffer("dense_gather", torch.as_tensor(gather), persistent=False)
         self._dense_shape = (n_fo, n_fi, s_o, s_i, P)

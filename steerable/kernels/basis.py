@@ -163,8 +163,31 @@ class SteerableKernelBasis(KernelBasis):
             self.pairs.append(
                 self._pair_basis(out_unique[c // len(in_unique)], in_unique[c % len(in_unique)])
             )
-        position_pair = rank[combined]  # (n_out_blocks * n_in_blocks,) row-major
-        self._build_attributes(position_pair, basis_filter)
+        self._position_pair = rank[combined]  # (n_out_blocks * n_in_blocks,) row-major
+        sizes = np.array([p.size for p in self.pairs], dtype=np.int64)
+        per_position = sizes[self._position_pair]
+        # where each block pair's elements start in the unfiltered basis (for index arithmetic)
+        self._position_start = np.cumsum(per_position) - per_position
+        self._unfiltered_dim = int(per_position.sum())
+        self._kept = None  # unfiltered indices of the elements, None when nothing was filtered
+        self._attributes = None
+        if basis_filter is None:
+            # the per-element arrays are built when first asked for: a layer on uniform field
+            # types needs none of them (millions of entries for wide layers)
+            self.dim = self._unfiltered_dim
+        else:
+            attrs = self._build_attributes()
+            mask = _apply_filter(basis_filter, attrs, self)
+            self._attributes = _read_only({k: v[mask] for k, v in attrs.items()})
+            self._kept = np.flatnonzero(mask)
+            self.dim = int(self._kept.size)
+
+    @property
+    def attributes(self) -> dict:
+        """Per-element attribute arrays (see the class docstring), read-only."""
+        if self._attributes is None:
+            self._attributes = _read_only(self._build_attributes())
+        return self._attributes
 
     def _pair_basis(self, out_id, in_id) -> PairBasis:
         ring, order, copy, coefficients = [], [], [], {}
@@ -188,13 +211,12 @@ class SteerableKernelBasis(KernelBasis):
             out_id, in_id, np.array(ring, int), np.array(order, int), np.array(copy, int), used, d_out, d_in
         )
 
-    def _build_attributes(self, position_pair, basis_filter):
+    def _build_attributes(self) -> dict:
+        """The attributes of every element of the unfiltered basis."""
+        position_pair = self._position_pair
         n_in_blocks = len(self.in_blocks)
         sizes = np.array([p.size for p in self.pairs], dtype=np.int64)
         per_position = sizes[position_pair]
-        # where each block pair's elements start in the unfiltered basis (for index arithmetic)
-        self._position_start = np.cumsum(per_position) - per_position
-        self._unfiltered_dim = int(per_position.sum())
         position = np.repeat(np.arange(position_pair.size), per_position)
         inner = _ranges(per_position[per_position > 0], position.size)
         pair = position_pair[position]
@@ -218,15 +240,7 @@ class SteerableKernelBasis(KernelBasis):
         else:
             attrs["radius"] = np.zeros(attrs["ring"].size)
             attrs["sigma"] = np.zeros(attrs["ring"].size)
-        self._kept = None  # unfiltered indices of the elements, None when nothing was filtered
-        if basis_filter is not None:
-            mask = _apply_filter(basis_filter, attrs, self)
-            attrs = {k: v[mask] for k, v in attrs.items()}
-            self._kept = np.flatnonzero(mask)
-        for v in attrs.values():
-            v.setflags(write=False)
-        self.attributes = attrs
-        self.dim = int(attrs["pair"].size)
+        return attrs
 
     def __iter__(self):
         """escnn-style iteration: one attribute dict per basis element."""
@@ -282,6 +296,12 @@ def _blocks(group, rep):
     return out
 
 
+def _read_only(attrs: dict) -> dict:
+    for v in attrs.values():
+        v.setflags(write=False)
+    return attrs
+
+
 def _check_points(points, d):
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or (d > 0 and points.shape[1] != d):
@@ -301,7 +321,7 @@ def _apply_filter(basis_filter, attrs, basis):
         pass
     # escnn-style filter: called with one element's attribute dict
     partial = SteerableKernelBasis.__new__(SteerableKernelBasis)
-    partial.attributes, partial.out_blocks, partial.in_blocks = attrs, basis.out_blocks, basis.in_blocks
+    partial._attributes, partial.out_blocks, partial.in_blocks = attrs, basis.out_blocks, basis.in_blocks
     return np.array(
         [bool(basis_filter(partial.element_attributes(n))) for n in range(attrs["pair"].size)], dtype=bool
     )

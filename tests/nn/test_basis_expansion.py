@@ -38,3 +38,17 @@ def test_expansion_equals_the_naive_sum(kind, filtered):
     expected = np.einsum("e,peoi->oip", conv.weights.detach().numpy(), samples)
     got = conv.expansion(conv.weights).detach().numpy()
     assert np.abs(got - expected).max() < 1e-12 * max(1.0, np.abs(expected).max())
+
+
+@pytest.mark.parametrize("kind", ["uniform", "mixed"])
+def test_he_scales_equal_the_per_element_formula(kind):
+    """The dense path reads the He scales off one field pair; they equal the per-element
+    formula d_o / (N_o |B_e|^2) over the basis' attribute arrays."""
+    t_in, t_out = _types(kind)
+    conv = nn.R2Conv(t_in, t_out, 5)
+    expansion = conv.expansion
+    assert conv.basis._attributes is None or kind == "mixed"  # uniform: no per-element arrays yet
+    fast = expansion.he_scales()
+    reference = expansion._element_he_scales(conv.basis)
+    assert fast.shape == (conv.basis.dim,) and np.all(np.isfinite(fast))
+    assert np.abs(fast - reference).max() < 1e-12 * np.abs(reference).max()

@@ -68,21 +68,32 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
         self.shape = basis.shape
         self.n_points = points.shape[0]
         values = basis.sample_pairs(points)  # per pair (P, n, d_o, d_i)
-        attrs = basis.attributes
-        out_blocks, _in_blocks = basis.out_blocks, basis.in_blocks
+        self._basis = basis
         # per-weight He scale: Var(w_e) = d_o / (N_o |B_e|^2), N_o = elements feeding block o
-        norms = [np.einsum("pnab->n", v**2) for v in values]
-        offsets = np.cumsum([0] + [n.size for n in norms])
-        element_norm = (
-            np.concatenate(norms)[offsets[attrs["pair"]] + attrs["inner_idx"]] if self.dim else np.zeros(0)
-        )
-        feeding = np.bincount(attrs["out_irrep_idx"], minlength=len(out_blocks))[attrs["out_irrep_idx"]]
-        d_out = np.array([blk[2] - blk[1] for blk in out_blocks])[attrs["out_irrep_idx"]]
-        self._he_scales = np.sqrt(d_out / np.maximum(feeding * element_norm, 1e-12))
-        self.attributes = attrs
+        self._norms = [np.einsum("pnab->n", v**2) for v in values]
+        self._he_scales = None
         self._dense = self._setup_dense(basis, values, list(out_reprs), list(in_reprs))
         if not self._dense:
             self._setup_blocks(basis, values, out_reprs, in_reprs)
+        if self._he_scales is None:
+            self._he_scales = self._element_he_scales(basis)
+
+    @property
+    def attributes(self) -> dict:
+        """The basis' per-element attribute arrays (built on first use)."""
+        return self._basis.attributes
+
+    def _element_he_scales(self, basis) -> np.ndarray:
+        attrs, out_blocks = basis.attributes, basis.out_blocks
+        offsets = np.cumsum([0] + [n.size for n in self._norms])
+        element_norm = (
+            np.concatenate(self._norms)[offsets[attrs["pair"]] + attrs["inner_idx"]]
+            if self.dim
+            else np.zeros(0)
+        )
+        feeding = np.bincount(attrs["out_irrep_idx"], minlength=len(out_blocks))[attrs["out_irrep_idx"]]
+        d_out = np.array([blk[2] - blk[1] for blk in out_blocks])[attrs["out_irrep_idx"]]
+        return np.sqrt(d_out / np.maximum(feeding * element_norm, 1e-12))
 
     def _setup_blocks(self, basis, values, out_reprs, in_reprs) -> None:
         """The block-sparse path: one matmul per distinct irrep pair."""
@@ -188,6 +199,15 @@ class BlockBasisExpansion(Float64Constants, torch.nn.Module):
             remap = np.full(basis._unfiltered_dim, self.dim, dtype=np.int64)
             remap[basis._kept] = np.arange(self.dim)
             gather = remap[gather]
+        else:
+            # He scales from one field pair (every field pair has the same elements; an out
+            # block of local index o is fed by n_fi times the local elements with out block o)
+            norm = np.array([self._norms[_pair_of(basis, o, i)][e] for o, i, e in local])
+            feeding = n_fi * np.bincount(lo, minlength=nb_o)[lo]
+            d_out = np.array([basis.out_blocks[o][2] - basis.out_blocks[o][1] for o in lo])
+            scale = np.sqrt(d_out / np.maximum(feeding * norm, 1e-12))
+            self._he_scales = np.empty(self.dim)
+            self._he_scales[gather.reshape(-1)] = np.tile(scale, n_fo * n_fi)
         self.register_constant("dense_basis", dense.reshape(k, -1))
         self.register_buffer("dense_gather", torch.as_tensor(gather), persistent=False)
         self._dense_shape = (n_fo, n_fi, s_o, s_i, P)

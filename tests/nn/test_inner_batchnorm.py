@@ -169,3 +169,28 @@ def test_momentum_none_fresh_eval_and_errors():
     assert torch.allclose(bn(t(x)).tensor, x / np.sqrt(1 + 1e-5), atol=1e-12)
     with pytest.raises(ValueError, match=r"momentum must be None or a number in \[0, 1\], got 2"):
         nn.InnerBatchNorm(t, momentum=2)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "mixed sizes"])
+def test_inplace_relu_after_it_has_the_same_gradients(kind):
+    """The output is a fresh tensor, not a view, so ReLU(inplace=True) adds no gradient copies;
+    gradients equal those of an out-of-place ReLU."""
+    gs = gspaces.rot2dOnR2(4)
+    reps = (
+        [gs.regular_repr] * 3
+        if kind == "uniform"
+        else [gs.regular_repr, gs.quotient_repr(2), gs.trivial_repr]
+    )
+    t = nn.FieldType(gs, reps)
+    x = torch.randn(3, t.size, 4, 4, dtype=torch.float64)
+    grads = []
+    for inplace in (False, True):
+        bn = nn.InnerBatchNorm(t).double()
+        inp = x.clone().requires_grad_(True)
+        y = bn(t(inp))
+        assert y.tensor._base is None
+        out = nn.ReLU(t, inplace=inplace)(y).tensor
+        out.backward(torch.ones_like(out))
+        grads.append((inp.grad, bn.weight.grad, bn.bias.grad))
+    for a, b in zip(*grads):
+        assert torch.equal(a, b)

@@ -13,6 +13,16 @@ from .pointwise_nonlinearity import check_pointwise
 __all__ = ["InnerBatchNorm"]
 
 
+def _fresh_reshape(t: torch.Tensor, shape) -> torch.Tensor:
+    """``t.reshape(shape)`` (``t`` contiguous) that autograd does not treat as a view: an in-place
+    op that follows (``ReLU(inplace=True)``) then costs nothing extra in backward, where on a view
+    autograd would copy the whole gradient twice (CopySlices). Safe because batch norm does not
+    save its output for backward."""
+    if not t.is_contiguous():
+        return t.reshape(shape)
+    return torch.ops.aten._unsafe_view(t, shape)
+
+
 class InnerBatchNorm(EquivariantModule):
     """Batch norm whose mean, variance, scale and shift are shared by all channels of a field,
     so it commutes with the channel permutations of regular/quotient/trivial fields.
@@ -94,7 +104,7 @@ class InnerBatchNorm(EquivariantModule):
             with torch.no_grad():  # indexing made copies: write the updated statistics back
                 self.running_mean[fields] = rm
                 self.running_var[fields] = rv
-        return out.reshape(x.shape)
+        return _fresh_reshape(out, x.shape)
 
     def forward(self, x: GeometricTensor) -> GeometricTensor:
         tensor = self._check_input(x)
@@ -112,7 +122,8 @@ class InnerBatchNorm(EquivariantModule):
                     self.training or not self.track_running_stats,
                     self._factor(),
                     self.eps,
-                ).reshape(tensor.shape)
+                )
+                out = _fresh_reshape(out, tensor.shape)
             else:
                 out = self._norm(tensor, slice(None), s)
             return GeometricTensor(out, self.out_type, x.coords)

@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_kernels.py
 	$(PY) benchmarks/bench_nn.py
 	$(PY) benchmarks/bench_modules.py
+	$(PY) benchmarks/bench_compile.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check steerable tests benchmarks

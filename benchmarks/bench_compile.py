@@ -5,8 +5,8 @@ network with torch.nn.Conv2d on the same channel counts), each in eager mode and
 ``torch.compile(model, fullgraph=True)`` (inductor unless ``--backend``):
 
 1. the first call of the compiled train step (compilation included), per model;
-2. train step (forward + backward + Adam) and eval forward, interleaved medians: compiled vs
-   eager for each model, and compiled steerable vs compiled plain.
+2. train step (forward + backward + Adam) and eval forward, interleaved medians of the pair
+   (steerable, plain): eager first, before anything is compiled in the process, then compiled.
 
 Inference: compiled, the steerable model expands its filters on every call (the eval-mode cache
 is a Python side effect that compilation skips), so the recommended path, ``export()`` to plain
@@ -54,27 +54,44 @@ def bench(repeats: int, batch: int, backend: str) -> dict:
     x = torch.randn(batch, 1, 29, 29)
     y = torch.randint(0, 10, (batch,))
     models = {"steerable": C8SteerableCNN().train(), "plain": PlainCNN().train()}
+    # eager pairs first, before anything is compiled in this process; then the compiled pairs
+    eager_train = _interleaved(
+        {k: _train_step(m, x, y, torch.optim.Adam(m.parameters())) for k, m in models.items()}, repeats
+    )
+    for m in models.values():
+        m.eval()
+    eager_eval = _interleaved({k: _eval_forward(m, x) for k, m in models.items()}, repeats)
+    for m in models.values():
+        m.train()
     compiled = {k: torch.compile(m, fullgraph=True, backend=backend) for k, m in models.items()}
-    steps = {}
-    compile_seconds = {}
+    steps, compile_seconds = {}, {}
     for k in models:
-        steps[f"{k} eager"] = _train_step(models[k], x, y, torch.optim.Adam(models[k].parameters()))
-        steps[f"{k} compiled"] = _train_step(compiled[k], x, y, torch.optim.Adam(models[k].parameters()))
-        compile_seconds[k] = _first_call_seconds(steps[f"{k} compiled"])
-    train = _interleaved(steps, repeats)
+        steps[k] = _train_step(compiled[k], x, y, torch.optim.Adam(models[k].parameters()))
+        compile_seconds[k] = _first_call_seconds(steps[k])
+    compiled_train = _interleaved(steps, repeats)
     for m in models.values():
         m.eval()
     evals = {}
     for k in models:
-        evals[f"{k} eager"] = _eval_forward(models[k], x)
-        evals[f"{k} compiled"] = _eval_forward(compiled[k], x)
-        compile_seconds[f"{k} eval"] = _first_call_seconds(evals[f"{k} compiled"])
+        evals[k] = _eval_forward(compiled[k], x)
+        compile_seconds[f"{k} eval"] = _first_call_seconds(evals[k])
     # compiled, the steerable model expands its filters on every call (the eval cache is a
     # Python-side effect); for inference, export() to plain torch first, then compile
     exported = torch.compile(models["steerable"].export().eval(), fullgraph=True, backend=backend)
-    evals["steerable exported compiled"] = _eval_forward(exported, x)
-    compile_seconds["steerable exported eval"] = _first_call_seconds(evals["steerable exported compiled"])
-    return {"compile_seconds": compile_seconds, "train": train, "eval": _interleaved(evals, repeats)}
+    evals["steerable exported"] = _eval_forward(exported, x)
+    compile_seconds["steerable exported eval"] = _first_call_seconds(evals["steerable exported"])
+    compiled_eval = _interleaved(evals, repeats)
+
+    def merge(eager, comp):
+        out = {f"{k} eager": v for k, v in eager.items()}
+        out.update({f"{k} compiled": v for k, v in comp.items()})
+        return out
+
+    return {
+        "compile_seconds": compile_seconds,
+        "train": merge(eager_train, compiled_train),
+        "eval": merge(eager_eval, compiled_eval),
+    }
 
 
 def _ms(seconds: float) -> str:

@@ -195,3 +195,9 @@ class FieldType:
             m = torch.as_tensor(matrix, dtype=coords.dtype, device=coords.device)
             return fibers, coords @ m.T
         return transform_grid(fibers, matrix, d)
+
+
+def check_field_type(obj, module: str) -> None:
+    """A clear ``TypeError`` naming ``module`` unless ``obj`` is a :class:`FieldType`."""
+    if not isinstance(obj, FieldType):
+        raise TypeError(f"{module} needs a FieldType, got {type(obj).__name__}")

@@ -32,7 +32,6 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ..field_type import FieldType
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 from ._irrep_batch_norm import IrrepBasisConstants, irrep_basis_batch_norm
@@ -43,7 +42,6 @@ __all__ = [
     "FieldSpec",
     "SlotNormalisation",
     "PlainFieldNormalisation",
-    "check_field_type",
     "check_options",
     "irrep_basis_spec",
 ]
@@ -163,11 +161,6 @@ class _RMSScale(torch.autograd.Function):
         grad_v = (grad * s).addcmul_(v, -(s * r * r / ctx.count) * dot) if ctx.needs_input_grad[0] else None
         grad_w = (dot * r).sum(dim=0).reshape(-1) if w is not None and ctx.needs_input_grad[1] else None
         return grad_v, grad_w, None, None
-
-
-def check_field_type(in_type, module: str) -> None:
-    if not isinstance(in_type, FieldType):
-        raise TypeError(f"{module} needs a FieldType, got {type(in_type).__name__}")
 
 
 def check_options(module: str, eps, momentum=0.1) -> None:

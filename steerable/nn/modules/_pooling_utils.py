@@ -6,7 +6,7 @@ import math
 
 import torch.nn.functional as F
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 
 __all__ = [
     "FUNCTIONAL",
@@ -28,8 +28,7 @@ FUNCTIONAL = {
 
 def check_gspace(in_type, d: int, name: str) -> None:
     """``in_type`` must be a FieldType of a gspace acting on R^d."""
-    if not isinstance(in_type, FieldType):
-        raise TypeError(f"{name} needs a FieldType, got {type(in_type).__name__}")
+    check_field_type(in_type, name)
     if in_type.gspace.dimensionality != d:
         raise ValueError(f"{name} works on {d}D gspaces, got {in_type.gspace.name}")
 

@@ -6,7 +6,7 @@ import copy
 
 import torch
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -15,8 +15,7 @@ __all__ = ["BranchingModule", "ChannelSplit", "check_labels"]
 
 def check_labels(in_type: FieldType, labels, module: str) -> list:
     """Validate one hashable label per field of ``in_type``; returns the labels as a list."""
-    if not isinstance(in_type, FieldType):
-        raise TypeError(f"{module} needs a FieldType, got {type(in_type).__name__}")
+    check_field_type(in_type, module)
     if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
         raise TypeError(f"{module}: labels must be a sequence with one label per field, got {labels!r}")
     labels = list(labels)

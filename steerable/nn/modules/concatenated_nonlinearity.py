@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from ...group.constructions import representation_from_matrices
 from ...group.representation import Representation
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -128,8 +128,7 @@ class ConcatenatedNonLinearity(EquivariantModule):
     def __init__(self, in_type: FieldType, function: str = "c_relu"):
         super().__init__()
         name = type(self).__name__
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"{name} needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, name)
         if function not in _FUNCTIONS:
             raise ValueError(f"unknown function {function!r}; valid: {sorted(_FUNCTIONS)}")
         distinct = list(dict.fromkeys(in_type.representations))

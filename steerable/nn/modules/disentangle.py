@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...group.representation import IrreducibleRepresentation, Representation, disentangle
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from .reshuffle import ChannelGatherModule
 
 __all__ = ["DisentangleModule"]
@@ -45,8 +45,7 @@ class DisentangleModule(ChannelGatherModule):
 
     def __init__(self, in_type: FieldType):
         super().__init__()
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"DisentangleModule needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, "DisentangleModule")
         self.in_type = in_type
         splits: dict = {}  # per distinct representation (local: no module-level cache)
         reprs, channels = [], []

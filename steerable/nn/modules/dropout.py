@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 from .pointwise_nonlinearity import check_pointwise
@@ -89,8 +89,7 @@ class FieldDropout(EquivariantModule):
 
     def __init__(self, in_type: FieldType, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"FieldDropout needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, "FieldDropout")
         self.p = _check_p(p, "FieldDropout")
         self.in_type = self.out_type = in_type
         self.inplace = bool(inplace)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..field_type import FieldType
-from ._field_statistics import FieldNormalisationModule, check_field_type, check_options, irrep_basis_spec
+from ..field_type import FieldType, check_field_type
+from ._field_statistics import FieldNormalisationModule, check_options, irrep_basis_spec
 
 __all__ = ["FieldNorm"]
 

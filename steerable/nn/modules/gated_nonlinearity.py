@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -110,11 +110,6 @@ class _GatedTorch(torch.nn.Module):
         if self._two_inputs:
             return _gated_forward(self, x, gated, False)
         return _gated_forward(self, _take(self, "gate", x), _take(self, "gated", x), not self.drop_gates)
-
-
-def _check_field_type(in_type, name: str) -> None:
-    if not isinstance(in_type, FieldType):
-        raise TypeError(f"{name} needs a FieldType, got {type(in_type).__name__}")
 
 
 def _check_gates(field_type: FieldType, fields, name: str) -> None:
@@ -235,7 +230,7 @@ class GatedNonLinearity1(_GatedOneInput):
     def __init__(self, in_type: FieldType, gates=None, drop_gates: bool = True):
         super().__init__()
         name = type(self).__name__
-        _check_field_type(in_type, name)
+        check_field_type(in_type, name)
         gate_fields, gated_fields = _labels(in_type, gates, name)
         _check_gates(in_type, gate_fields, name)
         _check_gated(in_type, gated_fields, "gated", name)
@@ -267,7 +262,7 @@ class InducedGatedNonLinearity1(_GatedOneInput):
     def __init__(self, in_type: FieldType, gates=None, drop_gates: bool = True):
         super().__init__()
         name = type(self).__name__
-        _check_field_type(in_type, name)
+        check_field_type(in_type, name)
         gate_fields, gated_fields = _labels(in_type, gates, name)
         _check_gated(in_type, gated_fields, "induced_gated", name)
         reps = in_type.representations
@@ -311,7 +306,7 @@ class GatedNonLinearityUniform(_GatedOneInput):
     def __init__(self, in_type: FieldType, gate=torch.sigmoid):
         super().__init__()
         name = type(self).__name__
-        _check_field_type(in_type, name)
+        check_field_type(in_type, name)
         if not callable(gate):
             raise TypeError(f"{name}: gate must be a callable, got {type(gate).__name__}")
         n = len(in_type)
@@ -351,8 +346,8 @@ class GatedNonLinearity2(EquivariantModule):
         if not (isinstance(in_type, (tuple, list)) and len(in_type) == 2):
             raise TypeError(f"{name} needs a pair (gates_type, input_type), got {type(in_type).__name__}")
         gates_type, input_type = in_type
-        _check_field_type(gates_type, name)
-        _check_field_type(input_type, name)
+        check_field_type(gates_type, name)
+        check_field_type(input_type, name)
         if gates_type.gspace != input_type.gspace:
             raise ValueError(
                 f"{name}: gates and input must share a gspace, got {gates_type.gspace} and "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -25,8 +25,7 @@ class IdentityModule(EquivariantModule):
 
     def __init__(self, in_type: FieldType):
         super().__init__()
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"IdentityModule needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, "IdentityModule")
         self.in_type = self.out_type = in_type
 
     def forward(self, x: GeometricTensor) -> GeometricTensor:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
-from ._field_statistics import FieldNormalisationModule, check_field_type, check_options, irrep_basis_spec
+from ._field_statistics import FieldNormalisationModule, check_options, irrep_basis_spec
 
 __all__ = ["IIDBatchNorm1d", "IIDBatchNorm2d", "IIDBatchNorm3d"]
 

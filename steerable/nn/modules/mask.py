@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -36,8 +36,7 @@ class MaskModule(EquivariantModule):
 
     def __init__(self, in_type: FieldType, S: int, margin: float = 0.0, sigma: float = 2.0):
         super().__init__()
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"MaskModule needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, "MaskModule")
         d = in_type.gspace.dimensionality
         if d not in (2, 3):
             raise ValueError(f"MaskModule works on 2D/3D gspaces, got {in_type.gspace.name}")

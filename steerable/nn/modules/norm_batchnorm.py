@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..field_type import FieldType
-from ._field_statistics import FieldNormalisationModule, FieldSpec, check_field_type, check_options
+from ..field_type import FieldType, check_field_type
+from ._field_statistics import FieldNormalisationModule, FieldSpec, check_options
 
 __all__ = ["NormBatchNorm"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 from ._pooling_utils import FUNCTIONAL, as_tuple, check_padding, check_shape, field_groups, pool_output_size
@@ -90,8 +90,7 @@ class NormMaxPool(EquivariantModule):
         ceil_mode: bool = False,
     ):
         super().__init__()
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"NormMaxPool needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, "NormMaxPool")
         d = in_type.gspace.dimensionality
         if d not in (2, 3):
             raise ValueError(f"NormMaxPool works on 2D and 3D gspaces, got {in_type.gspace.name}")

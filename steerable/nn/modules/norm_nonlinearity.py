@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -109,8 +109,7 @@ class _NormBase(EquivariantModule):
     def __init__(self, in_type: FieldType, function: str, bias: bool, flag: str):
         super().__init__()
         name = type(self).__name__
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"{name} needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, name)
         if function not in _FUNCTIONS:
             raise ValueError(f"unknown function {function!r}; valid: {sorted(_FUNCTIONS)}")
         bad = [r.name for r in in_type.representations if flag not in r.supported_nonlinearities]

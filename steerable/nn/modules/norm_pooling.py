@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 from ._pooling_utils import field_groups
@@ -109,8 +109,7 @@ class NormPool(_NormPoolBase):
 
     def __init__(self, in_type: FieldType):
         super().__init__()
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"NormPool needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, "NormPool")
         self._setup(in_type, [r.size for r in in_type.representations])
 
 
@@ -129,8 +128,7 @@ class InducedNormPool(_NormPoolBase):
 
     def __init__(self, in_type: FieldType):
         super().__init__()
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"InducedNormPool needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, "InducedNormPool")
         bad = [
             r.name
             for r in in_type.representations

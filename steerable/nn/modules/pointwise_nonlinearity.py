@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -20,8 +20,7 @@ _FUNCTIONS = {
 
 
 def check_pointwise(in_type: FieldType, module: str) -> None:
-    if not isinstance(in_type, FieldType):
-        raise TypeError(f"{module} needs a FieldType, got {type(in_type).__name__}")
+    check_field_type(in_type, module)
     bad = [r.name for r in in_type.representations if "pointwise" not in r.supported_nonlinearities]
     if bad:
         raise ValueError(

@@ -6,7 +6,7 @@ import operator
 
 import torch
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -86,8 +86,7 @@ class ReshuffleModule(ChannelGatherModule):
 
     def __init__(self, in_type: FieldType, permutation):
         super().__init__()
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"ReshuffleModule needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, "ReshuffleModule")
         self.permutation = _check_permutation(permutation, len(in_type))
         self.in_type = in_type
         self.out_type = in_type.index_select(self.permutation)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -34,8 +34,7 @@ class RestrictionModule(EquivariantModule):
 
     def __init__(self, in_type: FieldType, id):
         super().__init__()
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"RestrictionModule needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, "RestrictionModule")
         self.in_type = in_type
         self.id = id
         try:

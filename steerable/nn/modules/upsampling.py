@@ -7,7 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -23,8 +23,7 @@ class _Upsampling(EquivariantModule):
     def __init__(self, in_type, scale_factor, size, mode, align_corners):
         super().__init__()
         name, d = type(self).__name__, self._d
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"{name} needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, name)
         if in_type.gspace.dimensionality != d:
             raise ValueError(f"{name} works on {d}D gspaces, got {in_type.gspace.name}")
         if (scale_factor is None) == (size is None):

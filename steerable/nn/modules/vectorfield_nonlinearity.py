@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ...group.cyclic import CyclicGroup
-from ..field_type import FieldType
+from ..field_type import FieldType, check_field_type
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 
@@ -88,8 +88,7 @@ class VectorFieldNonLinearity(EquivariantModule):
         name = type(self).__name__
         if kwargs:
             raise TypeError(f"{name} takes no keyword arguments besides in_type, got {sorted(kwargs)}")
-        if not isinstance(in_type, FieldType):
-            raise TypeError(f"{name} needs a FieldType, got {type(in_type).__name__}")
+        check_field_type(in_type, name)
         group = in_type.fibergroup
         if not isinstance(group, CyclicGroup) or group.order() < 2:
             raise ValueError(

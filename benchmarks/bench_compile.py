@@ -30,7 +30,8 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_nn import _interleaved, _train_step  # noqa: E402
+from bench_nn import _train_step  # noqa: E402
+from harness import interleaved  # noqa: E402
 
 
 def _first_call_seconds(fn) -> float:
@@ -55,12 +56,12 @@ def bench(repeats: int, batch: int, backend: str) -> dict:
     y = torch.randint(0, 10, (batch,))
     models = {"steerable": C8SteerableCNN().train(), "plain": PlainCNN().train()}
     # eager pairs first, before anything is compiled in this process; then the compiled pairs
-    eager_train = _interleaved(
+    eager_train = interleaved(
         {k: _train_step(m, x, y, torch.optim.Adam(m.parameters())) for k, m in models.items()}, repeats
     )
     for m in models.values():
         m.eval()
-    eager_eval = _interleaved({k: _eval_forward(m, x) for k, m in models.items()}, repeats)
+    eager_eval = interleaved({k: _eval_forward(m, x) for k, m in models.items()}, repeats)
     for m in models.values():
         m.train()
     compiled = {k: torch.compile(m, fullgraph=True, backend=backend) for k, m in models.items()}
@@ -68,7 +69,7 @@ def bench(repeats: int, batch: int, backend: str) -> dict:
     for k in models:
         steps[k] = _train_step(compiled[k], x, y, torch.optim.Adam(models[k].parameters()))
         compile_seconds[k] = _first_call_seconds(steps[k])
-    compiled_train = _interleaved(steps, repeats)
+    compiled_train = interleaved(steps, repeats)
     for m in models.values():
         m.eval()
     evals = {}
@@ -80,7 +81,7 @@ def bench(repeats: int, batch: int, backend: str) -> dict:
     exported = torch.compile(models["steerable"].export().eval(), fullgraph=True, backend=backend)
     evals["steerable exported"] = _eval_forward(exported, x)
     compile_seconds["steerable exported eval"] = _first_call_seconds(evals["steerable exported"])
-    compiled_eval = _interleaved(evals, repeats)
+    compiled_eval = interleaved(evals, repeats)
 
     def merge(eager, comp):
         out = {f"{k} eager": v for k, v in eager.items()}

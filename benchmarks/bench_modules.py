@@ -28,15 +28,16 @@ import json
 import math
 import os
 import platform
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
 import steerable.nn as snn
 from steerable import gspaces
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import interleaved  # noqa: E402
 
 TARGET = 1.5
 
@@ -324,24 +325,7 @@ def _step(fn, inputs, grad_holder):
 
 
 def _make_inputs(types, batch, size, gen):
-    return [
-        torch.randn(batch, t.size, size, size, generator=gen).requires_grad_(True) for t in types
-    ]
-
-
-def _interleaved(fns: dict, repeats: int, warmup: int = 1) -> dict:
-    for _ in range(warmup):
-        for f in fns.values():
-            f()
-    wall = {k: [] for k in fns}
-    cpu = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, f in fns.items():
-            c0, t0 = time.process_time(), time.perf_counter()
-            f()
-            wall[k].append(time.perf_counter() - t0)
-            cpu[k].append(time.process_time() - c0)
-    return {k: (statistics.median(wall[k]), statistics.median(cpu[k])) for k in fns}
+    return [torch.randn(batch, t.size, size, size, generator=gen).requires_grad_(True) for t in types]
 
 
 def bench_case(build, batch: int, size: int, repeats: int) -> dict:
@@ -361,9 +345,7 @@ def bench_case(build, batch: int, size: int, repeats: int) -> dict:
         shape_ours, shape_plain = run_ours(*x_ours).shape, plain(*x_plain).shape
     if shape_ours != shape_plain:
         raise RuntimeError(f"output shapes differ: steerable {tuple(shape_ours)}, plain {tuple(shape_plain)}")
-    res = _interleaved(
-        {"steerable": _step(run_ours, x_ours, {}), "plain": _step(plain, x_plain, {})}, repeats
-    )
+    res = interleaved({"steerable": _step(run_ours, x_ours, {}), "plain": _step(plain, x_plain, {})}, repeats)
     res["channels"] = sum(t.size for t in types)
     return res
 

@@ -23,14 +23,12 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, print_table, time_snippet  # noqa: E402
+from harness import ROOT, interleaved, print_table, time_snippet  # noqa: E402
 
 ESCNN_PYTHON = os.path.join(ROOT, ".venv-escnn", "bin", "python")
 
@@ -53,21 +51,6 @@ model = nn.SequentialModule(*layers)
 """
 
 
-def _interleaved(fns: dict, repeats: int) -> dict:
-    """Median wall and CPU seconds of each callable, run in alternation."""
-    for f in fns.values():  # warm-up (allocator, caches)
-        f()
-    wall = {k: [] for k in fns}
-    cpu = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, f in fns.items():
-            c0, t0 = time.process_time(), time.perf_counter()
-            f()
-            wall[k].append(time.perf_counter() - t0)
-            cpu[k].append(time.process_time() - c0)
-    return {k: (statistics.median(wall[k]), statistics.median(cpu[k])) for k in fns}
-
-
 def _train_step(model, x, y, opt):
     def step():
         opt.zero_grad(set_to_none=True)
@@ -85,7 +68,7 @@ def bench_c8(repeats: int, batch: int) -> dict:
     ours, plain = C8SteerableCNN(), PlainCNN()
     x = torch.randn(batch, 1, 29, 29)
     y = torch.randint(0, 10, (batch,))
-    train = _interleaved(
+    train = interleaved(
         {
             "steerable": _train_step(ours.train(), x, y, torch.optim.Adam(ours.parameters())),
             "plain": _train_step(plain.train(), x, y, torch.optim.Adam(plain.parameters())),
@@ -102,7 +85,7 @@ def bench_c8(repeats: int, batch: int) -> dict:
 
         return run
 
-    evals = _interleaved({"steerable": fwd(ours), "plain": fwd(plain)}, repeats)
+    evals = interleaved({"steerable": fwd(ours), "plain": fwd(plain)}, repeats)
     return {"train": train, "eval": evals}
 
 
@@ -162,7 +145,7 @@ def bench_so3(repeats: int, batch: int) -> dict:
     )
     x = torch.randn(batch, 1, 16, 16, 16)
     return {
-        "train": _interleaved(
+        "train": interleaved(
             {
                 "steerable": _train_step(ours, x, None, torch.optim.Adam(ours.parameters())),
                 "plain": _train_step(plain, x, None, torch.optim.Adam(plain.parameters())),

@@ -80,6 +80,23 @@ def time_callable(fn, repeats: int = 5, warmup: int = 1, cpu: list | None = None
     return times
 
 
+def interleaved(fns: dict, repeats: int, warmup: int = 1) -> dict:
+    """Median ``(wall, CPU)`` seconds of each callable of ``fns``, run in alternation
+    (a, b, a, b, ...) after ``warmup`` untimed rounds, so machine load affects all alike."""
+    for _ in range(warmup):
+        for f in fns.values():
+            f()
+    wall = {k: [] for k in fns}
+    cpu = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, f in fns.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            f()
+            wall[k].append(time.perf_counter() - t0)
+            cpu[k].append(time.process_time() - c0)
+    return {k: (statistics.median(wall[k]), statistics.median(cpu[k])) for k in fns}
+
+
 def _child() -> None:
     """Child driver: read a spec from stdin, time it, print one marker line of JSON."""
     spec = json.load(sys.stdin)

@@ -201,3 +201,15 @@ def check_field_type(obj, module: str) -> None:
     """A clear ``TypeError`` naming ``module`` unless ``obj`` is a :class:`FieldType`."""
     if not isinstance(obj, FieldType):
         raise TypeError(f"{module} needs a FieldType, got {type(obj).__name__}")
+
+
+def check_type_pair(in_type, out_type) -> None:
+    """``in_type`` and ``out_type`` must be FieldTypes of the same gspace (a layer's input and
+    output)."""
+    for label, t in (("in_type", in_type), ("out_type", out_type)):
+        if not isinstance(t, FieldType):
+            raise TypeError(f"{label} must be a FieldType, got {type(t).__name__}")
+    if in_type.gspace != out_type.gspace:
+        raise ValueError(
+            f"in_type and out_type live on different gspaces: {in_type.gspace} and {out_type.gspace}"
+        )

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from ...kernels.bandlimit import default_rings, default_sigma, kernel_grid
 from ...kernels.basis import EmptyBasisException
-from ..field_type import FieldType
+from ..field_type import FieldType, check_type_pair
 from ..geometric_tensor import GeometricTensor
 from ..init import generalized_he_init
 from ..module import EquivariantModule
@@ -59,13 +59,7 @@ class RdConv(Float64Constants, EquivariantModule):
         output_padding=0,
     ):
         super().__init__()
-        for name, t in (("in_type", in_type), ("out_type", out_type)):
-            if not isinstance(t, FieldType):
-                raise TypeError(f"{name} must be a FieldType, got {type(t).__name__}")
-        if in_type.gspace != out_type.gspace:
-            raise ValueError(
-                f"in_type and out_type live on different gspaces: {in_type.gspace} and {out_type.gspace}"
-            )
+        check_type_pair(in_type, out_type)
         if in_type.gspace.dimensionality != d:
             raise ValueError(f"{type(self).__name__} needs a gspace on R^{d}, got {in_type.gspace.name}")
         if padding_mode not in _PADDING_MODES:

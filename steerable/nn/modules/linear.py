@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from ...kernels.basis import EmptyBasisException
-from ..field_type import FieldType
+from ..field_type import FieldType, check_type_pair
 from ..geometric_tensor import GeometricTensor
 from ..init import generalized_he_init
 from ..module import EquivariantModule
@@ -43,13 +43,7 @@ class Linear(Float64Constants, EquivariantModule):
         initialize: bool = True,
     ):
         super().__init__()
-        for name, t in (("in_type", in_type), ("out_type", out_type)):
-            if not isinstance(t, FieldType):
-                raise TypeError(f"{name} must be a FieldType, got {type(t).__name__}")
-        if in_type.gspace != out_type.gspace:
-            raise ValueError(
-                f"in_type and out_type live on different gspaces: {in_type.gspace} and {out_type.gspace}"
-            )
+        check_type_pair(in_type, out_type)
         if in_type.gspace.dimensionality != 0:
             raise ValueError(
                 f"Linear needs a no_base_space gspace, got {in_type.gspace.name}; use R2Conv/R3Conv"

@@ -9,7 +9,7 @@ import torch
 
 from ...kernels.basis import EmptyBasisException
 from ...pointcloud.graph import radius_graph
-from ..field_type import FieldType
+from ..field_type import FieldType, check_type_pair
 from ..geometric_tensor import GeometricTensor
 from ..init import generalized_he_init
 from ..module import EquivariantModule
@@ -115,13 +115,7 @@ class _RdPointConv(Float64Constants, EquivariantModule):
     ):
         super().__init__()
         name = type(self).__name__
-        for label, t in (("in_type", in_type), ("out_type", out_type)):
-            if not isinstance(t, FieldType):
-                raise TypeError(f"{label} must be a FieldType, got {type(t).__name__}")
-        if in_type.gspace != out_type.gspace:
-            raise ValueError(
-                f"in_type and out_type live on different gspaces: {in_type.gspace} and {out_type.gspace}"
-            )
+        check_type_pair(in_type, out_type)
         if in_type.gspace.dimensionality != d:
             raise ValueError(f"{name} needs a gspace on R^{d}, got {in_type.gspace.name}")
         if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ...kernels.basis import EmptyBasisException
-from ..field_type import FieldType
+from ..field_type import FieldType, check_type_pair
 from ..geometric_tensor import GeometricTensor
 from ..module import EquivariantModule
 from .basis_expansion import Float64Constants, cached_expansion
@@ -164,13 +164,7 @@ class TensorProductModule(Float64Constants, EquivariantModule):
 
     def __init__(self, in_type: FieldType, out_type: FieldType, initialize: bool = True):
         super().__init__()
-        for name, t in (("in_type", in_type), ("out_type", out_type)):
-            if not isinstance(t, FieldType):
-                raise TypeError(f"{name} must be a FieldType, got {type(t).__name__}")
-        if in_type.gspace != out_type.gspace:
-            raise ValueError(
-                f"in_type and out_type live on different gspaces: {in_type.gspace} and {out_type.gspace}"
-            )
+        check_type_pair(in_type, out_type)
         self.in_type, self.out_type = in_type, out_type
         G = in_type.fibergroup
         self.features = QuadraticFeatures(in_type, list(dict.fromkeys(out_type.irreps)))

@@ -240,12 +240,19 @@ class _FourierBase(EquivariantModule):
         return f"{self.in_type} -> {self.out_type}, grid={self.grid_size}"
 
 
-def _check_gspace(gspace, module: str):
+def check_arguments(gspace, channels, function, irreps, out_irreps, module: str) -> tuple:
+    """The arguments shared by the Fourier nonlinearities, validated: ``(G, channels, input
+    irrep ids, output irrep ids)``."""
     from ...gspaces.gspace import GSpace
 
     if not isinstance(gspace, GSpace):
         raise TypeError(f"{module} needs a GSpace, got {type(gspace).__name__}")
-    return gspace.fibergroup
+    G = gspace.fibergroup
+    channels = check_channels(channels)
+    check_function(function)
+    in_ids = check_irreps(G, irreps, "irreps")
+    out_ids = in_ids if out_irreps is None else check_irreps(G, out_irreps, "out_irreps")
+    return G, channels, in_ids, out_ids
 
 
 class FourierPointwise(_FourierBase):
@@ -311,11 +318,7 @@ class FourierPointwise(_FourierBase):
     ):
         super().__init__()
         name = type(self).__name__
-        G = _check_gspace(gspace, name)
-        channels = check_channels(channels)
-        check_function(function)
-        in_ids = check_irreps(G, irreps, "irreps")
-        out_ids = in_ids if out_irreps is None else check_irreps(G, out_irreps, "out_irreps")
+        G, channels, in_ids, out_ids = check_arguments(gspace, channels, function, irreps, out_irreps, name)
         grid = build_grid(G, grid_args, grid_kwargs, name)
         rep_in = G.spectral_regular_representation(*in_ids)
         rep_out = G.spectral_regular_representation(*out_ids)

@@ -19,13 +19,10 @@ import numpy as np
 from ...group.subgroups import subgroup_key
 from ..field_type import FieldType
 from .fourier_nonlinearity import (
-    _check_gspace,
     _FourierBase,
     build_grid,
-    check_channels,
+    check_arguments,
     check_elements,
-    check_function,
-    check_irreps,
     fourier_columns,
     fourier_operator,
     sampling_matrix,
@@ -104,11 +101,7 @@ class QuotientFourierPointwise(_FourierBase):
     ):
         super().__init__()
         name = type(self).__name__
-        G = _check_gspace(gspace, name)
-        channels = check_channels(channels)
-        check_function(function)
-        in_ids = check_irreps(G, irreps, "irreps")
-        out_ids = in_ids if out_irreps is None else check_irreps(G, out_irreps, "out_irreps")
+        G, channels, in_ids, out_ids = check_arguments(gspace, channels, function, irreps, out_irreps, name)
         homspace = G.homspace(subgroup_id)
         rep_in = G.spectral_quotient_representation(subgroup_id, *in_ids)
         rep_out = G.spectral_quotient_representation(subgroup_id, *out_ids)

@@ -7,10 +7,79 @@ import torch
 
 from .. import gspaces, nn
 
-__all__ = ["C8SteerableCNN", "PlainCNN", "cnn_baseline", "plain_cnn_parameters"]
+__all__ = [
+    "C8SteerableCNN",
+    "PlainCNN",
+    "TutorialCNN",
+    "cnn_baseline",
+    "plain_cnn_parameters",
+    "tutorial_features",
+]
 
 
-class C8SteerableCNN(torch.nn.Module):
+TUTORIAL_KERNELS = (7, 5, 5, 5, 5, 5)
+TUTORIAL_PADDINGS = (1, 2, 2, 2, 2, 1)
+
+
+def tutorial_features(input_type, fields, nonlinearity, restrict: int | None = None) -> nn.SequentialModule:
+    """The escnn tutorial's feature stack on 29x29 images: a disk mask, six R2Conv (kernels 7, 5,
+    5, 5, 5, 5) to ``fields[i]`` regular fields, each followed by InnerBatchNorm and
+    ``nonlinearity(type)``, anti-aliased average pooling after the second and fourth, then
+    anti-aliased pooling to 1x1 and group pooling. With ``restrict = r`` the fields of a
+    dihedral gspace are restricted to its rotations before convolution ``r``."""
+    layers = [nn.MaskModule(input_type, 29, margin=1)]
+    in_type = input_type
+    gs = input_type.gspace
+    for i, (f, k, p) in enumerate(zip(fields, TUTORIAL_KERNELS, TUTORIAL_PADDINGS)):
+        if restrict is not None and i == restrict:
+            layers.append(nn.RestrictionModule(in_type, (None, gs.fibergroup.N)))
+            in_type = layers[-1].out_type
+            gs = in_type.gspace
+        out_type = nn.FieldType(gs, [gs.regular_repr] * f)
+        layers += [
+            nn.R2Conv(in_type, out_type, kernel_size=k, padding=p, bias=False),
+            nn.InnerBatchNorm(out_type),
+            nonlinearity(out_type),
+        ]
+        if i in (1, 3):
+            layers.append(nn.PointwiseAvgPoolAntialiased2D(out_type, sigma=0.66, stride=2))
+        in_type = out_type
+    layers.append(nn.PointwiseAvgPoolAntialiased2D(in_type, sigma=0.66, stride=1, padding=0))
+    layers.append(nn.GroupPooling(in_type))
+    return nn.SequentialModule(*layers)
+
+
+class TutorialCNN(torch.nn.Module):
+    """A tutorial feature stack (:func:`tutorial_features`) and an MLP head (Linear, BatchNorm1d,
+    ELU, Linear) on the invariant features.
+
+    Shapes:
+        - input: ``(B, 1, 29, 29)`` (a plain tensor)
+        - output: ``(B, n_classes)`` logits
+    """
+
+    def __init__(self, input_type, fields, nonlinearity, n_classes: int, restrict: int | None = None):
+        super().__init__()
+        self.input_type = input_type
+        self.features = tutorial_features(input_type, fields, nonlinearity, restrict)
+        c = self.features.out_type.size
+        self.head = torch.nn.Sequential(
+            torch.nn.Linear(c, 64),
+            torch.nn.BatchNorm1d(64),
+            torch.nn.ELU(inplace=True),
+            torch.nn.Linear(64, n_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = self.features(nn.GeometricTensor(x, self.input_type)).tensor  # (B, fields, 1, 1)
+        return self.head(features.reshape(features.shape[0], -1))
+
+    def export(self) -> torch.nn.Module:
+        """A plain torch model (Conv2d, BatchNorm2d, ...) with identical outputs."""
+        return torch.nn.Sequential(self.features.export(), torch.nn.Flatten(), *self.head)
+
+
+class C8SteerableCNN(TutorialCNN):
     """Six C8-steerable convolutions (1 -> 24 -> 48 -> 48 -> 96 -> 96 -> 64 regular fields,
     kernels 7, 5, 5, 5, 5, 5), each followed by InnerBatchNorm and ReLU, anti-aliased average
     pooling, group pooling to 64 invariant channels, then an MLP. Invariant to rotations by
@@ -22,42 +91,11 @@ class C8SteerableCNN(torch.nn.Module):
     """
 
     def __init__(self, n_classes: int = 10, N: int = 8, widths=(24, 48, 48, 96, 96, 64)):
-        super().__init__()
-        self.gspace = gspaces.rot2dOnR2(N)
-        gs = self.gspace
-        self.input_type = nn.FieldType(gs, [gs.trivial_repr])
-        kernels = (7, 5, 5, 5, 5, 5)
-        paddings = (1, 2, 2, 2, 2, 1)
-        layers = [nn.MaskModule(self.input_type, 29, margin=1)]
-        in_type = self.input_type
-        for i, (w, k, p) in enumerate(zip(widths, kernels, paddings)):
-            out_type = nn.FieldType(gs, [gs.regular_repr] * w)
-            layers += [
-                nn.R2Conv(in_type, out_type, kernel_size=k, padding=p, bias=False),
-                nn.InnerBatchNorm(out_type),
-                nn.ReLU(out_type, inplace=True),
-            ]
-            if i in (1, 3):
-                layers.append(nn.PointwiseAvgPoolAntialiased2D(out_type, sigma=0.66, stride=2))
-            in_type = out_type
-        layers.append(nn.PointwiseAvgPoolAntialiased2D(in_type, sigma=0.66, stride=1, padding=0))
-        layers.append(nn.GroupPooling(in_type))
-        self.features = nn.SequentialModule(*layers)
-        c = len(in_type)
-        self.head = torch.nn.Sequential(
-            torch.nn.Linear(c, 64),
-            torch.nn.BatchNorm1d(64),
-            torch.nn.ELU(inplace=True),
-            torch.nn.Linear(64, n_classes),
+        gs = gspaces.rot2dOnR2(N)
+        super().__init__(
+            nn.FieldType(gs, [gs.trivial_repr]), widths, lambda t: nn.ReLU(t, inplace=True), n_classes
         )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features = self.features(nn.GeometricTensor(x, self.input_type)).tensor
-        return self.head(features.reshape(features.shape[0], -1))
-
-    def export(self) -> torch.nn.Module:
-        """A plain torch model (Conv2d, BatchNorm2d, ...) with identical outputs."""
-        return torch.nn.Sequential(self.features.export(), torch.nn.Flatten(), *self.head)
+        self.gspace = gs
 
 
 class PlainCNN(torch.nn.Module):

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import math
 
-import torch
-
 from .. import gspaces, nn
+from .c8_rotmnist import TutorialCNN
 
 __all__ = ["E2MNISTNet", "C8_TUTORIAL_FIELDS", "fields_for"]
 
 C8_TUTORIAL_FIELDS = (24, 48, 48, 96, 96, 64)
-_KERNELS = (7, 5, 5, 5, 5, 5)
-_PADDINGS = (1, 2, 2, 2, 2, 1)
 
 
 def fields_for(order: int, width: float = 1.0) -> tuple[int, ...]:
@@ -33,7 +30,7 @@ def fields_for(order: int, width: float = 1.0) -> tuple[int, ...]:
     return tuple(max(1, round(f * scale)) for f in C8_TUTORIAL_FIELDS)
 
 
-class E2MNISTNet(torch.nn.Module):
+class E2MNISTNet(TutorialCNN):
     """A C_N- or D_N-equivariant CNN for 29x29 images, invariant in its output.
 
     Args:
@@ -60,54 +57,25 @@ class E2MNISTNet(torch.nn.Module):
         width: float = 1.0,
         n_classes: int = 10,
     ):
-        super().__init__()
         if restrict is not None and (not flips or not 1 <= int(restrict) <= 5):
             raise ValueError(
                 f"restrict must be None or a layer count in 1..5 of a dihedral model, got "
                 f"restrict={restrict!r} with flips={flips}"
             )
-        self.N, self.flips, self.restrict = int(N), bool(flips), restrict
-        gs = gspaces.flipRot2dOnR2(self.N) if flips else gspaces.rot2dOnR2(self.N)
-        order = self.N * (2 if flips else 1)
+        N, flips = int(N), bool(flips)
+        gs = gspaces.flipRot2dOnR2(N) if flips else gspaces.rot2dOnR2(N)
         if fields is None:
-            full = fields_for(order, width)
-            rot = fields_for(self.N, width)
+            full = fields_for(N * (2 if flips else 1), width)
+            rot = fields_for(N, width)
             fields = tuple(full[i] if restrict is None or i < restrict else rot[i] for i in range(6))
         fields = tuple(int(f) for f in fields)
         if len(fields) != 6 or min(fields) < 1:
             raise ValueError(f"expected 6 positive field counts, got {fields}")
-        self.fields = fields
-        self.input_type = nn.FieldType(gs, [gs.trivial_repr])
-        layers = [nn.MaskModule(self.input_type, 29, margin=1)]
-        in_type = self.input_type
-        for i, (f, k, p) in enumerate(zip(fields, _KERNELS, _PADDINGS)):
-            if restrict is not None and i == restrict:
-                layers.append(nn.RestrictionModule(in_type, (None, self.N)))
-                in_type = layers[-1].out_type
-                gs = in_type.gspace
-            out_type = nn.FieldType(gs, [gs.regular_repr] * f)
-            layers += [
-                nn.R2Conv(in_type, out_type, kernel_size=k, padding=p, bias=False),
-                nn.InnerBatchNorm(out_type),
-                nn.ELU(out_type, inplace=True),
-            ]
-            if i in (1, 3):
-                layers.append(nn.PointwiseAvgPoolAntialiased2D(out_type, sigma=0.66, stride=2))
-            in_type = out_type
-        layers.append(nn.PointwiseAvgPoolAntialiased2D(in_type, sigma=0.66, stride=1, padding=0))
-        layers.append(nn.GroupPooling(in_type))
-        self.features = nn.SequentialModule(*layers)
-        self.head = torch.nn.Sequential(
-            torch.nn.Linear(len(in_type), 64),
-            torch.nn.BatchNorm1d(64),
-            torch.nn.ELU(inplace=True),
-            torch.nn.Linear(64, n_classes),
+        super().__init__(
+            nn.FieldType(gs, [gs.trivial_repr]),
+            fields,
+            lambda t: nn.ELU(t, inplace=True),
+            n_classes,
+            restrict,
         )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features = self.features(nn.GeometricTensor(x, self.input_type)).tensor  # (B, fields, 1, 1)
-        return self.head(features.reshape(features.shape[0], -1))
-
-    def export(self) -> torch.nn.Module:
-        """A plain torch model (Conv2d, BatchNorm2d, ...) with identical outputs."""
-        return torch.nn.Sequential(self.features.export(), torch.nn.Flatten(), *self.head)
+        self.N, self.flips, self.restrict, self.fields = N, flips, restrict, fields

@@ -36,6 +36,17 @@ class EquivariantModule(torch.nn.Module):
     def evaluate_output_shape(self, input_shape: tuple) -> tuple:
         raise NotImplementedError(f"{type(self).__name__} does not implement evaluate_output_shape")
 
+    def _fieldwise_output_shape(self, input_shape) -> tuple:
+        """The output shape of a map acting position by position: ``(B, in_type.size, ...)`` to
+        ``(B, out_type.size, ...)``."""
+        input_shape = tuple(input_shape)
+        if len(input_shape) < 2 or input_shape[1] != self.in_type.size:
+            n = self.in_type.size
+            raise ValueError(
+                f"expected {n} channels in dim 1 (expected an input shape (B, {n}, ...)), got {input_shape}"
+            )
+        return (input_shape[0], self.out_type.size, *input_shape[2:])
+
     def export(self) -> torch.nn.Module:
         """A plain torch module computing the same function on ``.tensor``s."""
         raise NotImplementedError(f"{type(self).__name__} has no plain-torch export")

@@ -156,10 +156,7 @@ class ConcatenatedNonLinearity(EquivariantModule):
         return GeometricTensor(_concatenated_forward(self, self._check_input(x)), self.out_type, x.coords)
 
     def evaluate_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        if len(input_shape) < 2 or input_shape[1] != self.in_type.size:
-            raise ValueError(f"expected {self.in_type.size} channels in dim 1, got shape {input_shape}")
-        return (input_shape[0], self.out_type.size) + input_shape[2:]
+        return self._fieldwise_output_shape(input_shape)
 
     def export(self) -> torch.nn.Module:
         return _ConcatenatedTorch(self)

@@ -227,9 +227,7 @@ class _FourierBase(EquivariantModule):
         return GeometricTensor(self.operator(self._check_input(x)), self.out_type, x.coords)
 
     def evaluate_output_shape(self, input_shape):
-        if len(input_shape) < 2 or input_shape[1] != self.in_type.size:
-            raise ValueError(f"expected an input shape (B, {self.in_type.size}, ...), got {input_shape}")
-        return (input_shape[0], self.out_type.size, *input_shape[2:])
+        return self._fieldwise_output_shape(input_shape)
 
     def export(self) -> torch.nn.Module:
         import copy

@@ -409,7 +409,8 @@ class SlotNormalisation(Float64Constants):
         """Statistics in the irrep basis ``z = Q^T f`` without forming ``z``: the second moments
         ``E[z_c^2]`` are the diagonal of ``Q^T E[f f^T] Q`` (a batched Gram matrix, computed from
         the original values), the channels with a mean are centred on their own (a slice), and the
-        output ``Q (a * (z - mean) + bias)`` is one batched matmul ``M f + t``."""
+        output ``Q (a * (z - mean) + bias)`` is one batched matmul ``M f + t``. Batch statistics
+        with a change of basis take the fused autograd function of ``_irrep_batch_norm``."""
         b = part.shape[0]
         v = part.reshape(b, g.fields, g.n, -1)  # (B, F, n, P)
         q = getattr(self, f"_q{gi}") if g.has_q else None
@@ -439,10 +440,9 @@ class SlotNormalisation(Float64Constants):
         var_index = getattr(self, f"_var_index{gi}")
         if use_batch:
             if q is not None:
+                # per-sample statistics (batch statistics with a change of basis are fused above)
                 gram = _Gram.apply(v)  # (B, F, n, n)
-                if not self.per_sample:
-                    gram = gram.sum(dim=0)
-                square = (_small_mm(gram, q) * q).sum(dim=-2) / count  # diag(Q^T S Q): (B' or F, n)
+                square = (_small_mm(gram, q) * q).sum(dim=-2) / count  # diag(Q^T S Q): (B, F, n)
             else:
                 square = torch.linalg.vector_norm(v, dim=dims).square() / count
             if not self.per_sample:

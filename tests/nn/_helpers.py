@@ -31,6 +31,15 @@ GSPACES_2D = {
     "trivial": (lambda: gspaces.trivialOnR2(), 1),
 }
 
+# 2D and 3D gspaces of the pooling tests, with the number of their exact grid elements
+POOLING_SPACES = {
+    "C4": (lambda: gspaces.rot2dOnR2(4), 4),
+    "C8": (lambda: gspaces.rot2dOnR2(8), 4),
+    "D4": (lambda: gspaces.flipRot2dOnR2(4), 8),
+    "octa": (gspaces.octaOnR3, 24),
+    "SO3": (gspaces.rot3dOnR3, 24),
+}
+
 
 def random_orthogonal(n: int, seed: int = 0) -> np.ndarray:
     q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(n, n)))

@@ -17,15 +17,9 @@ import torch.nn.functional as F
 
 from steerable import gspaces, nn
 
-from ._helpers import assert_equivariant, mixed
+from ._helpers import POOLING_SPACES, assert_equivariant, mixed
 
-SPACES = {
-    "C4": (lambda: gspaces.rot2dOnR2(4), 4),
-    "C8": (lambda: gspaces.rot2dOnR2(8), 4),
-    "D4": (lambda: gspaces.flipRot2dOnR2(4), 8),
-    "octa": (gspaces.octaOnR3, 24),
-    "SO3": (gspaces.rot3dOnR3, 24),
-}
+SPACES = POOLING_SPACES
 
 
 def permutation_type(space):
